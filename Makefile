@@ -1,0 +1,15 @@
+.PHONY: run test bench lint docs
+SCALE ?= sample
+
+run:        ## generate sample data if missing, dbt build, print a summary
+	scripts/run.sh $(SCALE)
+
+test:       ## lint + pytest + dbt build with all tests on tiny data
+	scripts/test.sh
+
+bench:      ## speed and memory at a scale: make bench SCALE=m
+	scripts/bootstrap.sh && .venv/bin/tailor bench --scale $(SCALE)
+
+lint:
+	.venv/bin/ruff check src tests/python python_models
+	.venv/bin/sqlfluff lint models macros snapshots tests/generic tests/singular analyses --dialect duckdb

@@ -1,0 +1,74 @@
+{#- JSON: parse, validate and build JSON text. DuckDB's json extension; the defaults follow Snowflake. -#}
+
+{#- True when `expr` is well-formed JSON text holding an object, false when not (malformed text, arrays,
+    scalars), null when `expr` is null. -#}
+{% macro json_is_object(expr) %}
+    {{- return(adapter.dispatch('json_is_object', 'tailor')(expr)) -}}
+{% endmacro %}
+
+{% macro duckdb__json_is_object(expr) -%}
+    {#- validating is cheaper than parsing; an object is the valid JSON that opens with a brace -#}
+    case when json_valid({{ expr }}) then left(ltrim({{ expr }}), 1) = '{' when {{ expr }} is not null then false end
+{%- endmacro %}
+
+{% macro default__json_is_object(expr) -%}
+    case
+        when try_parse_json({{ expr }}) is not null then is_object(try_parse_json({{ expr }}))
+        when {{ expr }} is not null then false
+    end
+{%- endmacro %}
+
+
+{#- Parse JSON text once into a record holding the named top-level fields as text (null when absent);
+    read a field with json_record_field(). Call it on valid JSON only. -#}
+{% macro json_parse_fields(expr, fields) %}
+    {{- return(adapter.dispatch('json_parse_fields', 'tailor')(expr, fields)) -}}
+{% endmacro %}
+
+{% macro duckdb__json_parse_fields(expr, fields) -%}
+    {%- set structure = [] -%}
+    {%- for field in fields -%}
+        {%- do structure.append('"' ~ field ~ '": "VARCHAR"') -%}
+    {%- endfor -%}
+    from_json({{ expr }}, '{{ "{" ~ structure | join(", ") ~ "}" }}')
+{%- endmacro %}
+
+{% macro default__json_parse_fields(expr, fields) -%}
+    try_parse_json({{ expr }})
+{%- endmacro %}
+
+
+{#- One field, as text, of a record built by json_parse_fields(). -#}
+{% macro json_record_field(record, field) %}
+    {{- return(adapter.dispatch('json_record_field', 'tailor')(record, field)) -}}
+{% endmacro %}
+
+{% macro duckdb__json_record_field(record, field) -%}
+    struct_extract({{ record }}, '{{ field }}')
+{%- endmacro %}
+
+{% macro default__json_record_field(record, field) -%}
+    struct_extract({{ record }}, '{{ field }}')::varchar
+{%- endmacro %}
+
+
+{#- JSON object text from (key, expression) pairs, keys in the given order, nulls kept. -#}
+{% macro json_object_text(pairs) %}
+    {{- return(adapter.dispatch('json_object_text', 'tailor')(pairs)) -}}
+{% endmacro %}
+
+{% macro duckdb__json_object_text(pairs) -%}
+    cast(json_object(
+        {%- for key, value in pairs %}
+        '{{ key }}', {{ value }}{{ "," if not loop.last }}
+        {%- endfor %}
+    ) as varchar)
+{%- endmacro %}
+
+{% macro default__json_object_text(pairs) -%}
+    to_json(object_construct_keep_null(
+        {%- for key, value in pairs %}
+        '{{ key }}', {{ value }}{{ "," if not loop.last }}
+        {%- endfor %}
+    ))
+{%- endmacro %}

@@ -1,0 +1,68 @@
+{#- Text helpers whose functions differ between warehouses. -#}
+
+{#- Hex-encoded SHA-256 digest of a text value. -#}
+{% macro sha256_hex(expr) %}
+    {{- return(adapter.dispatch('sha256_hex', 'tailor')(expr)) -}}
+{% endmacro %}
+
+{% macro duckdb__sha256_hex(expr) -%}
+    sha256({{ expr }})
+{%- endmacro %}
+
+{% macro postgres__sha256_hex(expr) -%}
+    encode(sha256(convert_to({{ expr }}, 'UTF8')), 'hex')
+{%- endmacro %}
+
+{% macro bigquery__sha256_hex(expr) -%}
+    to_hex(sha256({{ expr }}))
+{%- endmacro %}
+
+{% macro default__sha256_hex(expr) -%}
+    sha2({{ expr }}, 256)
+{%- endmacro %}
+
+
+{#- Split delimited text into an array of trimmed, non-empty parts. -#}
+{% macro split_to_array(expr, delimiter) %}
+    {{- return(adapter.dispatch('split_to_array', 'tailor')(expr, delimiter)) -}}
+{% endmacro %}
+
+{% macro duckdb__split_to_array(expr, delimiter) -%}
+    list_filter(
+        list_transform(string_split({{ expr }}, '{{ delimiter }}'), lambda part: trim(part)),
+        lambda part: part <> ''
+    )
+{%- endmacro %}
+
+{% macro default__split_to_array(expr, delimiter) -%}
+    split({{ expr }}, '{{ delimiter }}')
+{%- endmacro %}
+
+
+{#- Text with accents removed ('España' -> 'Espana'), for matching free-text names. -#}
+{% macro remove_diacritics(expr) %}
+    {{- return(adapter.dispatch('remove_diacritics', 'tailor')(expr)) -}}
+{% endmacro %}
+
+{% macro duckdb__remove_diacritics(expr) -%}
+    strip_accents({{ expr }})
+{%- endmacro %}
+
+{% macro default__remove_diacritics(expr) -%}
+    {{ expr }}
+{%- endmacro %}
+
+
+{#- Text without leading and trailing whitespace: spaces, tabs and line breaks (plain trim() removes only
+    spaces on some warehouses). -#}
+{% macro trim_whitespace(expr) %}
+    {{- return(adapter.dispatch('trim_whitespace', 'tailor')(expr)) -}}
+{% endmacro %}
+
+{% macro duckdb__trim_whitespace(expr) -%}
+    trim({{ expr }}, ' ' || chr(9) || chr(10) || chr(13))
+{%- endmacro %}
+
+{% macro default__trim_whitespace(expr) -%}
+    trim({{ expr }})
+{%- endmacro %}

@@ -1,0 +1,38 @@
+{#- Parse an ISO-8601 text timestamp into a UTC `timestamp` (without time zone); null when it does not parse.
+    Strings that carry an offset ('Z', '+02:00', '+0000') are converted to UTC; strings without one are taken
+    as UTC already, whatever the session time zone is, so the result never depends on the machine. -#}
+{% macro try_parse_timestamp(expr) %}
+    {{- return(adapter.dispatch('try_parse_timestamp', 'tailor')(expr)) -}}
+{% endmacro %}
+
+{% macro duckdb__try_parse_timestamp(expr) -%}
+    case
+        when regexp_matches(trim({{ expr }}), '[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$')
+            then try_cast(trim({{ expr }}) as timestamptz) at time zone 'UTC'
+        else try_cast(trim({{ expr }}) as timestamp)
+    end
+{%- endmacro %}
+
+{% macro default__try_parse_timestamp(expr) -%}
+    {{ dbt.safe_cast('trim(' ~ expr ~ ')', api.Column.translate_type('timestamp')) }}
+{%- endmacro %}
+
+
+{#- Cast that yields null instead of failing on a value that does not convert. -#}
+{% macro try_cast_as(expr, data_type) %}
+    {{- return(adapter.dispatch('try_cast_as', 'tailor')(expr, data_type)) -}}
+{% endmacro %}
+
+{% macro duckdb__try_cast_as(expr, data_type) -%}
+    try_cast({{ expr }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro default__try_cast_as(expr, data_type) -%}
+    {{ dbt.safe_cast(expr, data_type) }}
+{%- endmacro %}
+
+
+{#- A timestamp plus a number of minutes (dbt's cross-database dateadd, named for what it does here). -#}
+{% macro add_minutes(expr, minutes) -%}
+    {{ dbt.dateadd('minute', minutes, expr) }}
+{%- endmacro %}

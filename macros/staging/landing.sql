@@ -1,0 +1,25 @@
+{#- How a source's raw files are read. Formats are chosen per source with TAILOR_FORMAT_<SOURCE>
+    (parquet, the default, or csv); _<source>__sources.yml reads the same variable. -#}
+
+{#- The landing file format of one source: 'parquet' or 'csv'. -#}
+{% macro landing_format(source_name) -%}
+    {%- set format = env_var('TAILOR_FORMAT_' ~ source_name | upper, 'parquet') | trim | lower -%}
+    {%- if format not in ('parquet', 'csv') -%}
+        {{- exceptions.raise_compiler_error(
+            'TAILOR_FORMAT_' ~ source_name | upper ~ ' must be parquet or csv, got ' ~ format
+        ) -}}
+    {%- endif -%}
+    {{- return(format) -}}
+{%- endmacro %}
+
+
+{#- Order-by keys giving the order rows were landed in: file, then row within the file. Parquet readers
+    expose the row number; CSV readers do not, so ties within a CSV file fall back to the row content,
+    which keeps the order deterministic when the copies differ and irrelevant when they do not. -#}
+{% macro landing_row_order(source_name, raw_columns) -%}
+    {%- if landing_format(source_name) == 'csv' -%}
+        filename, {{ raw_columns | join(', ') }}
+    {%- else -%}
+        filename, file_row_number
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,77 @@
+{{ config(materialized='ephemeral') }}
+
+with
+
+source as (
+
+    select * from {{ source('catalog', 'products') }}
+
+),
+
+currency_rates as (
+
+    select * from {{ ref('currency_rates') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('product_id') }} as product_id,
+        {{ clean_text('title') }} as title,
+        {{ clean_text('description') }} as description,
+        {{ clean_text('category') }} as category,
+        {{ clean_text('brand') }} as brand,
+        {{ try_cast_as('price', 'double') }} as price,
+        {{ currency_code('currency') }} as currency,
+        {{ split_to_array('tags', '|') }} as tags,
+        {{ try_cast_as('is_active', 'boolean') }} as is_active,
+        {{ try_parse_timestamp('created_at') }} as created_at,
+        {{ try_parse_timestamp('updated_at') }} as updated_at,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('product_id', 'product_id'),
+            ('title', 'title'),
+            ('description', 'description'),
+            ('category', 'category'),
+            ('brand', 'brand'),
+            ('price', 'price'),
+            ('currency', 'currency'),
+            ('tags', 'tags'),
+            ('is_active', 'is_active'),
+            ('created_at', 'created_at'),
+            ('updated_at', 'updated_at'),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+converted as (
+
+    select
+        renamed.*,
+        renamed.price * currency_rates.usd_per_unit as price_usd
+
+    from renamed
+    left join currency_rates
+        on renamed.currency = currency_rates.currency_code
+
+),
+
+final as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_product_id', 'product_id is null'),
+            ('duplicate_product_id', is_later_copy('product_id', landing_row_order('catalog'))),
+            ('negative_price', 'price < 0'),
+        ]) }} as quarantine_reason
+
+    from converted
+
+)
+
+select * from final

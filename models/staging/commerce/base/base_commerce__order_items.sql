@@ -1,0 +1,80 @@
+{{ config(materialized='ephemeral') }}
+
+with
+
+source as (
+
+    select * from {{ source('commerce', 'order_items') }}
+
+),
+
+orders as (
+
+    select order_id from {{ ref('base_commerce__orders') }}
+    where quarantine_reason is null
+
+),
+
+products as (
+
+    select product_id from {{ ref('base_catalog__products') }}
+    where quarantine_reason is null
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('order_item_id') }} as order_item_id,
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('product_id') }} as product_id,
+        {{ try_cast_as('quantity', 'integer') }} as quantity,
+        {{ try_cast_as('unit_price', 'double') }} as unit_price,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('order_item_id', 'order_item_id'),
+            ('order_id', 'order_id'),
+            ('product_id', 'product_id'),
+            ('quantity', 'quantity'),
+            ('unit_price', 'unit_price'),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+joined as (
+
+    select
+        renamed.*,
+        renamed.quantity * renamed.unit_price as line_amount,
+        orders.order_id is not null as has_known_order,
+        products.product_id is not null as has_known_product
+
+    from renamed
+    left join orders
+        on renamed.order_id = orders.order_id
+    left join products
+        on renamed.product_id = products.product_id
+
+),
+
+final as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_order_item_id', 'order_item_id is null'),
+            ('duplicate_order_item_id', is_later_copy('order_item_id', landing_row_order('commerce'))),
+            ('orphan_order_id', 'not has_known_order'),
+            ('orphan_product_id', 'not has_known_product'),
+            ('non_positive_quantity', 'quantity is null or quantity <= 0'),
+            ('negative_amount', 'unit_price < 0'),
+        ]) }} as quarantine_reason
+
+    from joined
+
+)
+
+select * from final

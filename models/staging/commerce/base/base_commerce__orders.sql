@@ -1,0 +1,84 @@
+{{ config(materialized='ephemeral') }}
+
+with
+
+source as (
+
+    select * from {{ source('commerce', 'orders') }}
+
+),
+
+currency_rates as (
+
+    select * from {{ ref('currency_rates') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ pseudonymize(normalize_email('email')) }} as email_hash,
+        lower({{ clean_text('status') }}) as order_status,
+        {{ currency_code('currency') }} as currency,
+        {{ try_cast_as('subtotal', 'double') }} as subtotal,
+        {{ try_cast_as('discount', 'double') }} as discount_amount,
+        {{ try_cast_as('shipping', 'double') }} as shipping_amount,
+        {{ try_cast_as('total_amount', 'double') }} as total_amount,
+        {{ try_parse_timestamp('created_at') }} as ordered_at,
+        {{ try_parse_timestamp('updated_at') }} as updated_at,
+        {{ clean_text('updated_at') }} is not null as has_updated_at_text,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('order_id', 'order_id'),
+            ('customer_id', 'customer_id'),
+            ('email', pseudonymize(normalize_email('email'))),
+            ('status', 'status'),
+            ('currency', 'currency'),
+            ('subtotal', 'subtotal'),
+            ('discount', 'discount'),
+            ('shipping', 'shipping'),
+            ('total_amount', 'total_amount'),
+            ('created_at', 'created_at'),
+            ('updated_at', 'updated_at'),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+converted as (
+
+    select
+        renamed.*,
+        renamed.order_status = 'refunded' as is_refunded,
+        renamed.order_status = 'cancelled' as is_cancelled,
+        currency_rates.currency_code is not null as is_known_currency,
+        renamed.total_amount * currency_rates.usd_per_unit as total_amount_usd
+
+    from renamed
+    left join currency_rates
+        on renamed.currency = currency_rates.currency_code
+
+),
+
+final as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_order_id', 'order_id is null'),
+            ('duplicate_order_id', is_later_copy('order_id', landing_row_order('commerce'))),
+            ('missing_customer_id', 'customer_id is null'),
+            ('invalid_timestamp', 'ordered_at is null or (has_updated_at_text and updated_at is null)'),
+            ('unknown_currency', 'not is_known_currency'),
+            ('negative_amount', 'subtotal < 0 or discount_amount < 0 or shipping_amount < 0 or total_amount < 0'),
+        ]) }} as quarantine_reason
+
+    from converted
+
+)
+
+select * from final

@@ -1,0 +1,32 @@
+with
+
+orders as (
+
+    select * from {{ ref('base_commerce__orders') }}
+
+),
+
+final as (
+
+    select
+        order_id,
+        customer_id,
+        email_hash,
+        order_status,
+        is_refunded,
+        is_cancelled,
+        currency,
+        subtotal,
+        discount_amount,
+        shipping_amount,
+        total_amount,
+        total_amount_usd,
+        ordered_at,
+        updated_at
+
+    from orders
+    where quarantine_reason is null
+
+)
+
+select * from final

@@ -1,0 +1,94 @@
+{{ config(materialized='ephemeral') }}
+
+with
+
+source as (
+
+    select * from {{ source('crm', 'contacts') }}
+
+),
+
+country_codes as (
+
+    select * from {{ ref('country_codes') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('id') }} as contact_id,
+        {{ normalize_email('email') }} as email_normalized,
+        {{ pseudonymize(normalize_email('email')) }} as email_hash,
+        {{ pseudonymize(normalize_phone('phone')) }} as phone_hash,
+        extract(year from {{ try_cast_as('trim(birthdate)', 'date') }}) as birth_year,
+        lower({{ clean_text('genderidentity') }}) as gender_text,
+        {{ country_match_key('mailingcountry') }} as country_key,
+        lower({{ clean_text('loyalty_tier__c') }}) as loyalty_tier_text,
+        {{ try_cast_as('hasoptedoutofemail', 'boolean') }} as is_email_opted_out,
+        {{ try_parse_timestamp('createddate') }} as created_at,
+        {{ try_parse_timestamp('lastmodifieddate') }} as updated_at,
+        {{ clean_text('lastmodifieddate') }} is not null as has_updated_at_text,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('Id', 'id'),
+            ('Email', pseudonymize(normalize_email('email'))),
+            ('FirstName', pseudonymize('firstname')),
+            ('LastName', pseudonymize('lastname')),
+            ('Phone', pseudonymize(normalize_phone('phone'))),
+            ('Birthdate', pseudonymize('birthdate')),
+            ('GenderIdentity', 'genderidentity'),
+            ('MailingCountry', 'mailingcountry'),
+            ('MailingCity', pseudonymize('mailingcity')),
+            ('Loyalty_Tier__c', 'loyalty_tier__c'),
+            ('CreatedDate', 'createddate'),
+            ('LastModifiedDate', 'lastmodifieddate'),
+            ('HasOptedOutOfEmail', 'hasoptedoutofemail'),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+standardized as (
+
+    select
+        renamed.*,
+        renamed.email_hash is not null as has_email,
+        case
+            when renamed.gender_text in ('female', 'f', 'woman', 'w') then 'female'
+            when renamed.gender_text in ('male', 'm', 'man') then 'male'
+            when renamed.gender_text in (
+                'non_binary', 'non-binary', 'non binary', 'nonbinary', 'nb', 'enby', 'genderqueer'
+            ) then 'non_binary'
+            else 'unknown'
+        end as gender,
+        country_codes.country_code,
+        case
+            when renamed.loyalty_tier_text in {{ sql_text_list(known_values('loyalty_tier')) }}
+                then renamed.loyalty_tier_text
+        end as loyalty_tier
+
+    from renamed
+    left join country_codes
+        on renamed.country_key = country_codes.country_alias
+
+),
+
+final as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_contact_id', 'contact_id is null'),
+            ('duplicate_contact_id', is_later_copy('contact_id', landing_row_order('crm'))),
+            ('malformed_email', 'email_normalized is not null and not ' ~ is_valid_email('email_normalized')),
+            ('invalid_timestamp', 'created_at is null or (has_updated_at_text and updated_at is null)'),
+        ]) }} as quarantine_reason
+
+    from standardized
+
+)
+
+select * from final

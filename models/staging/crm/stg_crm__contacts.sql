@@ -1,0 +1,29 @@
+with
+
+contacts as (
+
+    select * from {{ ref('base_crm__contacts') }}
+
+),
+
+final as (
+
+    select
+        contact_id,
+        email_hash,
+        has_email,
+        phone_hash,
+        birth_year,
+        gender,
+        country_code,
+        loyalty_tier,
+        is_email_opted_out,
+        created_at,
+        updated_at
+
+    from contacts
+    where quarantine_reason is null
+
+)
+
+select * from final

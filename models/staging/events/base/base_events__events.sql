@@ -1,0 +1,114 @@
+{{ config(materialized='ephemeral') }}
+
+{#- the tracking plan's property keys that staging exposes as columns -#}
+{%- set property_keys = ['percent', 'seconds', 'query', 'feature', 'slot'] %}
+
+with
+
+source as (
+
+    select * from {{ source('events', 'events') }}
+
+),
+
+products as (
+
+    select product_id from {{ ref('base_catalog__products') }}
+    where quarantine_reason is null
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('event_id') }} as event_id,
+        {{ clean_text('anonymous_id') }} as anonymous_id,
+        {{ clean_text('user_id') }} as user_id,
+        lower({{ clean_text('event_type') }}) as event_type,
+        {{ clean_text('item_id') }} as item_id,
+        {{ clean_text('properties') }} as properties_json,
+        {{ try_parse_timestamp('event_at') }} as event_at,
+        {{ try_parse_timestamp('received_at') }} as received_at,
+        cast(dt as date) as dt,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('event_id', 'event_id'),
+            ('anonymous_id', 'anonymous_id'),
+            ('user_id', 'user_id'),
+            ('event_type', 'event_type'),
+            ('item_id', 'item_id'),
+            ('properties', 'properties'),
+            ('event_at', 'event_at'),
+            ('received_at', 'received_at'),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+parsed as (
+
+    select
+        renamed.*,
+        {{ json_is_object('renamed.properties_json') }} as is_properties_object,
+        products.product_id is not null as has_known_item
+
+    from renamed
+    left join products
+        on renamed.item_id = products.product_id
+
+),
+
+validated as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_event_id', 'event_id is null'),
+            ('duplicate_event_id', is_later_copy(
+                'event_id', 'received_at nulls last, ' ~ landing_row_order('events')
+            )),
+            ('missing_identity', 'anonymous_id is null and user_id is null'),
+            ('invalid_timestamp', 'event_at is null or received_at is null'),
+            ('future_timestamp', 'event_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
+            ('unknown_event_type', 'event_type is null or event_type not in '
+                ~ sql_text_list(known_values('event_type'))),
+            ('invalid_json', 'not is_properties_object'),
+            ('orphan_item_id', 'item_id is not null and not has_known_item'),
+        ]) }} as quarantine_reason,
+        case
+            when is_properties_object
+                then {{ json_parse_fields('properties_json', property_keys) }}
+        end as properties
+
+    from parsed
+
+),
+
+final as (
+
+    select
+        event_id,
+        anonymous_id,
+        user_id,
+        event_type,
+        item_id,
+        event_at,
+        received_at,
+        dt,
+        received_at > {{ add_minutes('event_at', var('late_event_threshold_minutes', 60)) }} as is_late,
+        {{ try_cast_as(json_record_field('properties', 'percent'), 'double') }} as scroll_percent,
+        {{ try_cast_as(json_record_field('properties', 'seconds'), 'double') }} as video_seconds,
+        {{ json_record_field('properties', 'query') }} as search_query,
+        {{ json_record_field('properties', 'feature') }} as feature_name,
+        {{ try_cast_as(json_record_field('properties', 'slot'), 'integer') }} as rec_slot,
+        properties_json,
+        quarantine_reason,
+        raw_record
+
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,69 @@
+{{ config(materialized='ephemeral') }}
+
+with
+
+source as (
+
+    select * from {{ source('experiments', 'assignments') }}
+
+),
+
+experiment_registry as (
+
+    select * from {{ ref('experiment_registry') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('assignment_id') }} as assignment_id,
+        {{ clean_text('experiment_id') }} as experiment_id,
+        {{ clean_text('variant') }} as variant,
+        lower({{ clean_text('unit_type') }}) as unit_type,
+        {{ clean_text('unit_id') }} as unit_id,
+        {{ try_parse_timestamp('assigned_at') }} as assigned_at,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('assignment_id', 'assignment_id'),
+            ('experiment_id', 'experiment_id'),
+            ('variant', 'variant'),
+            ('unit_type', 'unit_type'),
+            ('unit_id', 'unit_id'),
+            ('assigned_at', 'assigned_at'),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+registered as (
+
+    select
+        renamed.*,
+        experiment_registry.experiment_id is not null as is_registered_experiment
+
+    from renamed
+    left join experiment_registry
+        on renamed.experiment_id = experiment_registry.experiment_id
+
+),
+
+final as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_assignment_id', 'assignment_id is null'),
+            ('duplicate_assignment_id', is_later_copy('assignment_id', landing_row_order('experiments'))),
+            ('missing_unit_id', 'unit_id is null'),
+            ('unknown_experiment', 'not is_registered_experiment'),
+            ('invalid_timestamp', 'assigned_at is null'),
+        ]) }} as quarantine_reason
+
+    from registered
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+{{ config(materialized='ephemeral') }}
+
+with
+
+source as (
+
+    select * from {{ source('support', 'tickets') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ normalize_email('customer_email') }} as email_normalized,
+        {{ pseudonymize(normalize_email('customer_email')) }} as email_hash,
+        lower({{ clean_text('channel') }}) as channel,
+        {{ try_parse_timestamp('created_at') }} as created_at,
+        {{ redact_pii_text(clean_text('subject')) }} as subject,
+        {{ redact_pii_text(clean_text('body')) }} as body,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('ticket_id', 'ticket_id'),
+            ('customer_email', pseudonymize(normalize_email('customer_email'))),
+            ('channel', 'channel'),
+            ('created_at', 'created_at'),
+            ('subject', redact_pii_text('subject')),
+            ('body', redact_pii_text('body')),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+final as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_ticket_id', 'ticket_id is null'),
+            ('duplicate_ticket_id', is_later_copy('ticket_id', landing_row_order('support'))),
+            ('malformed_email', 'email_normalized is not null and not ' ~ is_valid_email('email_normalized')),
+            ('empty_body', 'body is null'),
+            ('invalid_timestamp', 'created_at is null'),
+        ]) }} as quarantine_reason
+
+    from renamed
+
+)
+
+select * from final

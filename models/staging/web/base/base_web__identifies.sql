@@ -1,0 +1,55 @@
+{{ config(materialized='ephemeral') }}
+
+with
+
+source as (
+
+    select * from {{ source('web', 'identifies') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('id') }} as identify_id,
+        {{ clean_text('anonymous_id') }} as anonymous_id,
+        {{ clean_text('user_id') }} as user_id,
+        {{ pseudonymize(normalize_email('email')) }} as email_hash,
+        {{ try_parse_timestamp('"timestamp"') }} as identified_at,
+        {{ try_parse_timestamp('received_at') }} as received_at,
+        cast(dt as date) as dt,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('id', 'id'),
+            ('anonymous_id', 'anonymous_id'),
+            ('user_id', 'user_id'),
+            ('timestamp', '"timestamp"'),
+            ('received_at', 'received_at'),
+            ('email', pseudonymize(normalize_email('email'))),
+            ('context_user_agent', 'context_user_agent'),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+final as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_message_id', 'identify_id is null'),
+            ('duplicate_message_id', is_later_copy(
+                'identify_id', 'received_at nulls last, ' ~ landing_row_order('web')
+            )),
+            ('missing_user_id', 'user_id is null'),
+            ('invalid_timestamp', 'identified_at is null or received_at is null'),
+            ('future_timestamp', 'identified_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
+        ]) }} as quarantine_reason
+
+    from renamed
+
+)
+
+select * from final

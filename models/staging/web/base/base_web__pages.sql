@@ -1,0 +1,63 @@
+{{ config(materialized='ephemeral') }}
+
+with
+
+source as (
+
+    select * from {{ source('web', 'pages') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('id') }} as page_view_id,
+        {{ clean_text('anonymous_id') }} as anonymous_id,
+        {{ clean_text('user_id') }} as user_id,
+        {{ try_parse_timestamp('"timestamp"') }} as viewed_at,
+        {{ try_parse_timestamp('received_at') }} as received_at,
+        {{ strip_query_string('url') }} as page_url,
+        {{ strip_query_string('path') }} as page_path,
+        {{ strip_query_string('referrer') }} as referrer,
+        {{ url_host('referrer') }} as referrer_host,
+        {{ clean_text('title') }} as page_title,
+        {{ device_type_from_user_agent('context_user_agent') }} as device_type,
+        cast(dt as date) as dt,
+        filename,
+        file_row_number,
+        {{ json_object_text([
+            ('id', 'id'),
+            ('anonymous_id', 'anonymous_id'),
+            ('user_id', 'user_id'),
+            ('timestamp', '"timestamp"'),
+            ('received_at', 'received_at'),
+            ('url', 'url'),
+            ('path', 'path'),
+            ('referrer', 'referrer'),
+            ('title', 'title'),
+            ('context_user_agent', 'context_user_agent'),
+        ]) }} as raw_record
+
+    from source
+
+),
+
+final as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            ('missing_message_id', 'page_view_id is null'),
+            ('duplicate_message_id', is_later_copy(
+                'page_view_id', 'received_at nulls last, ' ~ landing_row_order('web')
+            )),
+            ('missing_identity', 'anonymous_id is null and user_id is null'),
+            ('invalid_timestamp', 'viewed_at is null or received_at is null'),
+            ('future_timestamp', 'viewed_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
+        ]) }} as quarantine_reason
+
+    from renamed
+
+)
+
+select * from final

@@ -1,0 +1,33 @@
+"""`tailor publish`: after a clean dbt build, publish the marts atomically for BI readers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("publish", help="publish the marts to a read-only DuckDB file and Parquet")
+    parser.add_argument("--db", help="build warehouse (default: TAILOR_DUCKDB_PATH)")
+    parser.add_argument("--target-dir", default="target", help="dbt target dir of the build")
+    parser.add_argument("--out", default="published", help="publication folder (default: published/)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tailor.publish import PublishRefused, check_build, mart_relations, publish
+    from tailor.warehouse import default_db_path
+
+    target = Path(args.target_dir)
+    try:
+        check_build(target)
+    except PublishRefused as refused:
+        print(f"publish refused: {refused}")
+        return 1
+    warehouse = Path(args.db) if args.db else default_db_path()
+    tables = mart_relations(target / "manifest.json")
+    result = publish(warehouse, Path(args.out), tables)
+    print(f"published {len(result.tables)} marts as version {result.version}")
+    print(f"  duckdb : {result.database}")
+    print(f"  parquet: {Path(args.out) / 'parquet'} -> {result.parquet_dir}")
+    return 0

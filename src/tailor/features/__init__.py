@@ -1,0 +1,1 @@
+"""Person-level feature logic behind the profile models: text signals, imputation, profile confidence."""

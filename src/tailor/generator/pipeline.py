@@ -1,0 +1,249 @@
+"""generate(): simulates the world chunk by chunk and writes landing/, pending/ and truth/ for one scale."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tailor.generator import crm, dirty, output, support, text
+from tailor.generator.activity import build_world, simulate_chunk
+from tailor.generator.catalog import build_catalog
+from tailor.generator.config import (
+    CURRENCY_RATES_TO_USD,
+    DAY_S,
+    DIRTY_SHARE,
+    ERASURE_SHARE,
+    PERSONAS,
+    PLACEHOLDER_USER_IDS,
+    SHARED_EMAILS,
+    ScaleConfig,
+)
+from tailor.generator.consent import consent_events, consent_now
+from tailor.generator.experiments import REGISTRY
+from tailor.generator.population import Population, build_population
+from tailor.generator.truth import (
+    Sightings,
+    dirty_counts,
+    dirty_frame,
+    experiments_truth,
+    identifiers_truth,
+    persons_truth,
+    write_truth,
+)
+
+STREAM_KEYS = {"events.events": "event_id", "web.pages": "id", "web.identifies": "id"}
+
+
+def _log(progress: Callable[[str], None] | None, message: str) -> None:
+    if progress is not None:
+        progress(message)
+
+
+def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: int = 1,
+             progress: Callable[[str], None] | None = None) -> dict:
+    """Writes out/landing/<scale>/, out/pending/<scale>/<dt>/ and out/truth/<scale>/; returns the manifest."""
+    out = Path(out)
+    landing, pending, truth = (out / part / cfg.name for part in ("landing", "pending", "truth"))
+    for folder in (landing, pending, truth):
+        shutil.rmtree(folder, ignore_errors=True)
+    landing.mkdir(parents=True)
+    clock = time.monotonic()
+    start_s = text.epoch_s(cfg.start_date)
+    end_day = text.epoch_s(cfg.end_date) // DAY_S
+    end_s = float((end_day + 1) * DAY_S) - 0.001
+    sim_end_day = end_day + holdback_days
+    sim_end_s = float((sim_end_day + 1) * DAY_S) - 0.001
+
+    rng = np.random.default_rng([seed, 0])
+    catalog = build_catalog(rng, cfg, start_s)
+    pop = build_population(rng, cfg, len(catalog.category_names), cfg.brands_per_category,
+                           cfg.days + holdback_days)
+    world = build_world(cfg, seed, pop, catalog, start_s, int(end_s), int(sim_end_s))
+    orphan_items = catalog.unused_ids[1000:]
+    sightings = Sightings()
+    dirty_parts: list[pd.DataFrame] = []
+    snap: dict[str, list[pa.Table]] = {"orders": [], "items": [], "assignments": [], "consent": [],
+                                       "intervals": []}
+    n_sessions = np.zeros(pop.n, dtype=np.int64)
+    n_orders = np.zeros(pop.n, dtype=np.int64)
+    first_active = np.full(pop.n, np.inf)
+    exp_units = []
+    n_events = 0
+    chunks = list(range(0, pop.n, cfg.chunk_persons))
+    for chunk, lo in enumerate(chunks):
+        hi = min(lo + cfg.chunk_persons, pop.n)
+        crng = np.random.default_rng([seed, 1, chunk])
+        res = simulate_chunk(crng, world, chunk, lo, hi)
+        for name, rows in (("events.events", res.events), ("web.pages", res.pages),
+                           ("web.identifies", res.identifies)):
+            table, day = rows.table, rows.day
+            sightings.add_stream(table, day)
+            planted = dirty.plant(
+                crng, name, table, STREAM_KEYS[name], DIRTY_SHARE, lambda k, r=crng: text.uuids(r, k),
+                at_least_one=chunk == 0,
+                context={"orphan_item_ids": orphan_items,
+                         "can_shift": lambda base, shift, d=day: d[base] + shift <= sim_end_day})
+            dirty_day = day[planted.base] + planted.shift_days
+            output.write_stream_part(landing, pending, name, table, day, planted.rows, dirty_day, chunk, end_day)
+            dirty_parts.append(dirty_frame(name, planted, dirty_day))
+            if name == "events.events":
+                n_events += table.num_rows
+        consent, intervals = consent_events(crng, pop, res.sessions, res.session_user, sim_end_s)
+        for key, table in (("orders", res.orders), ("items", res.order_items), ("assignments", res.assignments),
+                           ("consent", consent), ("intervals", intervals)):
+            snap[key].append(table)
+        persons = np.arange(lo, hi)
+        n_sessions[persons] = res.persons["n_sessions"]
+        n_orders[persons] = res.persons["n_orders"]
+        first = res.sessions["start"][_firsts(res.sessions["person"])]
+        first_active[res.sessions["person"][_firsts(res.sessions["person"])]] = first
+        exp_units += res.exp_units
+        _log(progress, f"chunk {chunk + 1}/{len(chunks)}: persons {lo}-{hi - 1}, {n_events:,} events so far "
+                       f"({time.monotonic() - clock:.0f}s)")
+
+    orders = pa.concat_tables(snap["orders"])
+    items = pa.concat_tables(snap["items"])
+    assignments = pa.concat_tables(snap["assignments"])
+    consent = pa.concat_tables(snap["consent"])
+    intervals = pa.concat_tables(snap["intervals"])
+    marketing_ever = _ever_granted(intervals, pop.n, "marketing")
+    srng = np.random.default_rng([seed, 2])
+    contacts = crm.contacts(srng, pop, start_s, first_active, marketing_ever)
+    first_item = _first_items(orders, items, catalog.product_id)
+    tickets, ticket_person, ticket_tone = support.tickets(srng, pop, catalog, orders, first_item, sim_end_s)
+    sightings.add_snapshots(orders, consent, assignments, contacts, tickets)
+    identifiers = identifiers_truth(pop, contacts, sightings)
+    erasures = _erasures(srng, pop, identifiers, start_s, end_s)
+    products = catalog.table.append_column("_visible_at", pa.array(
+        np.full(catalog.table.num_rows, float(start_s - DAY_S))))
+
+    serial = _Serial()
+    snapshots = {
+        "crm.contacts": (contacts, "Id", lambda k: text.alnum(srng, k, 15, "003")),
+        "commerce.orders": (orders, "order_id", lambda k: text.numbered("O9", serial.take(k), 9)),
+        "commerce.order_items": (items, "order_item_id",
+                                 lambda k: text.numbered("O8", serial.take(k), 9)),
+        "catalog.products": (products, "product_id",
+                             lambda k: pa.array(list(catalog.unused_ids[serial.take(k) % 1000]), pa.string())),
+        "support.tickets": (tickets, "ticket_id", lambda k: text.numbered("T9", serial.take(k), 7)),
+        "privacy.consent_events": (consent, "consent_event_id", lambda k: text.uuids(srng, k)),
+        "privacy.erasure_requests": (erasures, "request_id", lambda k: text.numbered("ER-9", serial.take(k), 6)),
+        "experiments.assignments": (assignments, "assignment_id", lambda k: text.alnum(srng, k, 16, "asg_")),
+    }
+    full: dict[str, pa.Table] = {}
+    for name, (table, key, new_keys) in snapshots.items():
+        planted = dirty.plant(srng, name, table, key, DIRTY_SHARE, new_keys,
+                              context={"orphan_item_ids": orphan_items, "orphan_product_ids": orphan_items})
+        visible = table["_visible_at"].to_numpy()[planted.base]
+        dirty_parts.append(dirty_frame(name, planted, text.day_index(visible)))
+        full[name] = pa.concat_tables([table, planted.rows])
+    for name, table in full.items():
+        output.write_snapshot(landing, name, output.snapshot_as_of(name, table, end_s))
+        for d in range(end_day + 1, sim_end_day + 1):
+            at = float((d + 1) * DAY_S) - 0.001
+            output.write_snapshot(pending / text.day_label(d), name, output.snapshot_as_of(name, table, at))
+    _log(progress, f"snapshots written ({time.monotonic() - clock:.0f}s)")
+
+    dirty_rows = pd.concat(dirty_parts, ignore_index=True)
+    now = consent_now(intervals, pop.n, end_s)
+    erased = np.zeros(pop.n, dtype=bool)
+    erased[erasures["_person"].to_numpy()] = True
+    persons = persons_truth(pop, catalog, now, erased, n_sessions, n_orders, first_active)
+    experiments = experiments_truth(exp_units, pop, orders, end_s)
+    manifest = {
+        "scale": cfg.name,
+        "seed": seed,
+        "start_date": cfg.start_date.isoformat(),
+        "end_date": cfg.end_date.isoformat(),
+        "holdback_days": holdback_days,
+        "simulated_end_date": text.day_label(sim_end_day),
+        "pending_dates": [text.day_label(d) for d in range(end_day + 1, sim_end_day + 1)],
+        "n_persons": pop.n,
+        "n_items": catalog.table.num_rows,
+        "row_counts": output.count_rows(landing),
+        "dirty_counts": dirty_counts(dirty_rows, cfg.end_date.isoformat()),
+        "blocklisted_values": list(PLACEHOLDER_USER_IDS),
+        "shared_emails": list(SHARED_EMAILS),
+        "shared_anonymous_ids": sorted(set(pop.dev_anon[pop.dev_shared])),
+        "currency_rates_to_usd": CURRENCY_RATES_TO_USD,
+        "personas": list(PERSONAS),
+        "experiments": [e.experiment_id for e in REGISTRY],
+    }
+    write_truth(truth, manifest=manifest, persons=persons, identifiers=identifiers, dirty_rows=dirty_rows,
+                intervals=intervals, pop=pop, experiments=experiments, tickets=(tickets, ticket_person, ticket_tone))
+    (landing / "_SUCCESS").write_text("")
+    _log(progress, f"done: {manifest['row_counts']['events.events']:,} events landed "
+                   f"({time.monotonic() - clock:.0f}s)")
+    return manifest
+
+
+class _Serial:
+    """Hands out consecutive numbers, so fresh keys of dirty rows never repeat."""
+
+    def __init__(self) -> None:
+        self.next = 0
+
+    def take(self, k: int) -> np.ndarray:
+        numbers = np.arange(self.next, self.next + k)
+        self.next += k
+        return numbers
+
+
+def _firsts(keys: np.ndarray) -> np.ndarray:
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return first
+
+
+def _ever_granted(intervals: pa.Table, n: int, purpose: str) -> np.ndarray:
+    flag = np.zeros(n, dtype=bool)
+    hit = pc.and_(pc.equal(intervals["purpose"], purpose), intervals["is_granted"])
+    flag[intervals.filter(hit)["person"].to_numpy()] = True
+    return flag
+
+
+def _first_items(orders: pa.Table, items: pa.Table, product_ids: np.ndarray) -> np.ndarray:
+    """Catalog index of the first item of every order (orders without items fall back to item 0)."""
+    position = {pid: i for i, pid in enumerate(product_ids)}
+    first = items.select(["order_id", "product_id"]).to_pandas().drop_duplicates("order_id")
+    lookup = dict(zip(first["order_id"], first["product_id"], strict=True))
+    return np.array([position.get(lookup.get(o), 0) for o in orders["order_id"].to_pylist()], dtype=np.int64)
+
+
+def _erasures(rng: np.random.Generator, pop: Population, identifiers: pd.DataFrame, start_s: float,
+              end_s: float) -> pa.Table:
+    """Erasure requests of ~1% of persons, by one identifier they are known by (emails as typed)."""
+    known = identifiers[~identifiers["is_shared"]]
+    earliest = start_s + 3 * DAY_S
+    latest = end_s - DAY_S
+    known = known[known["first_seen_s"] < latest]
+    k = max(2, round(ERASURE_SHARE * pop.n))
+    one_each = known.iloc[rng.permutation(len(known))].drop_duplicates("person_index")
+    one_each = one_each.iloc[np.sort(rng.permutation(len(one_each))[:k])]
+    low = np.maximum(earliest, one_each["first_seen_s"].to_numpy(dtype=float))
+    requested_at = rng.uniform(low, latest)
+    rows = list(zip(one_each["person_index"], one_each["identifier_type"], one_each["identifier_value"],
+                    requested_at, strict=True))
+    person = np.array([r[0] for r in rows], dtype=np.int64)
+    kind = [r[1] for r in rows]
+    value = np.array([r[2] for r in rows], dtype=object)
+    is_email = np.array([k == "email" for k in kind])
+    typed = text.email_variants(rng, pa.array(value, pa.string()), 0.5).to_numpy(zero_copy_only=False)
+    value = np.where(is_email, typed, value)
+    stamps = np.array([r[3] for r in rows])
+    order = np.argsort(stamps)
+    return pa.table({
+        "request_id": text.numbered("ER-", 100_001 + np.arange(len(rows)), 6),
+        "identifier_type": pa.array(np.array(kind, dtype=object)[order], pa.string()),
+        "identifier_value": pa.array(value[order], pa.string()),
+        "requested_at": text.iso(stamps[order]),
+        "_person": person[order],
+        "_visible_at": stamps[order],
+    })

@@ -1,0 +1,148 @@
+"""Clustering of the prepared matrix: k-means or Ward on a sample, k fixed or chosen by silhouette."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.cluster import KMeans
+from sklearn.metrics import euclidean_distances, pairwise_distances_argmin_min
+
+from tailor.segments.config import SegmentConfig
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    """Labels 0..k-1 ordered by cluster size (largest first), centroids in the prepared space."""
+
+    labels: np.ndarray
+    centroids: np.ndarray
+    k: int
+    method: str
+    silhouette_by_k: dict[int, float]
+
+
+def sample_indices(n_rows: int, size: int, seed: int) -> np.ndarray:
+    """Sorted fixed-seed sample of row positions (all rows when there are few enough)."""
+    if n_rows <= size:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size=size, replace=False))
+
+
+def assign_nearest(matrix: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centroid and Euclidean distance to it for every row."""
+    labels, distances = pairwise_distances_argmin_min(matrix, centroids)
+    return labels.astype(np.int64), distances
+
+
+def _relabel_by_size(labels: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.bincount(labels, minlength=len(centroids))
+    order = sorted(range(len(centroids)), key=lambda label: (-counts[label], label))
+    order = [label for label in order if counts[label] > 0]
+    new_label = np.full(len(centroids), -1, dtype=np.int64)
+    new_label[order] = np.arange(len(order))
+    return new_label[labels], centroids[order]
+
+
+def _candidate_ks(config: SegmentConfig, n_distinct: int) -> list[int]:
+    if config.k is not None:
+        return [max(1, min(config.k, n_distinct))]
+    upper = min(config.k_max, n_distinct - 1)
+    if upper < 2:
+        return [max(1, min(2, n_distinct))]
+    return list(range(min(config.k_min, upper), upper + 1))
+
+
+def silhouette_by_labeling(
+    matrix: np.ndarray, labelings: dict[int, np.ndarray], chunk_rows: int = 512
+) -> dict[int, float]:
+    """Mean silhouette (sklearn's definition, singletons score 0) of several labelings of the same rows.
+
+    Pairwise distances are computed once per row chunk and shared by every candidate k, which makes
+    scoring seven ks about as cheap as scoring one.
+    """
+    n_rows = len(matrix)
+    onehots, sizes, totals = {}, {}, {}
+    for key, labels in labelings.items():
+        _, codes = np.unique(labels, return_inverse=True)
+        onehots[key] = np.eye(codes.max() + 1)[codes]
+        sizes[key] = onehots[key].sum(axis=0)
+        totals[key] = 0.0
+    for start in range(0, n_rows, chunk_rows):
+        distances = euclidean_distances(matrix[start : start + chunk_rows], matrix)
+        for key, onehot in onehots.items():
+            sums = distances @ onehot
+            own = onehot[start : start + chunk_rows].astype(bool)
+            own_size = sizes[key][own.argmax(axis=1)]
+            intra = sums[own] / np.maximum(own_size - 1, 1)
+            mean_other = np.where(own, np.inf, sums / sizes[key])
+            nearest = mean_other.min(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                score = (nearest - intra) / np.maximum(intra, nearest)
+            totals[key] += float(np.where((own_size > 1) & np.isfinite(score), score, 0.0).sum())
+    return {key: totals[key] / n_rows if 2 <= len(sizes[key]) < n_rows else float("nan") for key in labelings}
+
+
+def _best_k(scores: dict[int, float]) -> int:
+    """Highest silhouette; ties (to 1e-9) go to the smaller k, the simpler story."""
+    finite = {k: s for k, s in scores.items() if np.isfinite(s)}
+    if not finite:
+        return min(scores)
+    best = max(finite.values())
+    return min(k for k, s in finite.items() if s >= best - 1e-9)
+
+
+def _n_distinct(matrix: np.ndarray) -> int:
+    return len(np.unique(matrix, axis=0))
+
+
+def kmeans_clusters(matrix: np.ndarray, config: SegmentConfig) -> ClusterResult:
+    """k-means; candidate ks are fitted on a fixed sample and scored by silhouette on a smaller one,
+    then the winner is refined on all rows starting from its sample centroids."""
+    fit_rows = sample_indices(len(matrix), config.kmeans_fit_sample_size, config.random_state)
+    fit_matrix = matrix[fit_rows]
+    scored = sample_indices(len(fit_rows), config.silhouette_sample_size, config.random_state + 1)
+    models = {
+        k: KMeans(n_clusters=k, n_init=config.n_init, random_state=config.random_state).fit(fit_matrix)
+        for k in _candidate_ks(config, _n_distinct(fit_matrix))
+    }
+    scores = silhouette_by_labeling(fit_matrix[scored], {k: m.labels_[scored] for k, m in models.items()})
+    k = _best_k(scores)
+    model = models[k]
+    if len(fit_rows) < len(matrix):
+        model = KMeans(n_clusters=k, init=model.cluster_centers_, n_init=1, random_state=config.random_state)
+        model.fit(matrix)
+    labels, centroids = _relabel_by_size(model.labels_.astype(np.int64), model.cluster_centers_)
+    return ClusterResult(labels, centroids, len(centroids), "kmeans", scores)
+
+
+def hierarchical_clusters(matrix: np.ndarray, config: SegmentConfig) -> ClusterResult:
+    """Ward agglomerative clustering of a fixed sample; every row then joins its nearest sample centroid."""
+    rows = sample_indices(len(matrix), config.hierarchical_sample_size, config.random_state)
+    sample = matrix[rows]
+    if len(sample) < 2:
+        return ClusterResult(
+            np.zeros(len(matrix), dtype=np.int64), sample[:1].copy(), 1, "hierarchical", {1: np.nan}
+        )
+    tree = linkage(sample, method="ward")
+    cuts = {
+        k: fcluster(tree, t=k, criterion="maxclust") - 1 for k in _candidate_ks(config, _n_distinct(sample))
+    }
+    scores = silhouette_by_labeling(sample, cuts)
+    k = _best_k(scores)
+    cut = cuts[k]
+    centroids = np.stack([sample[cut == label].mean(axis=0) for label in np.unique(cut)])
+    labels, _ = assign_nearest(matrix, centroids)
+    labels, centroids = _relabel_by_size(labels, centroids)
+    return ClusterResult(labels, centroids, len(centroids), "hierarchical", scores)
+
+
+def fit_clusters(matrix: np.ndarray, config: SegmentConfig | None = None) -> ClusterResult:
+    """Cluster with the configured method; deterministic for a given matrix and random_state."""
+    config = config or SegmentConfig()
+    if len(matrix) == 0:
+        raise ValueError("nothing to cluster: every person is a fallback or the input is empty")
+    if config.method == "hierarchical":
+        return hierarchical_clusters(matrix, config)
+    return kmeans_clusters(matrix, config)

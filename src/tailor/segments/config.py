@@ -1,0 +1,120 @@
+"""Segmentation parameters: one frozen dataclass so a dbt model can pass its vars in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+FALLBACK_NEW = "fallback_new"
+FALLBACK_LOW_CONFIDENCE = "fallback_low_confidence"
+FALLBACK_NAMES: dict[str, str] = {
+    FALLBACK_NEW: "Too new to segment",
+    FALLBACK_LOW_CONFIDENCE: "Low-confidence profiles",
+}
+
+
+@dataclass(frozen=True)
+class NumericFeature:
+    """A numeric profile column used for clustering; `log1p` compresses heavy right tails (money, counts)."""
+
+    name: str
+    log1p: bool = False
+
+
+DEFAULT_NUMERIC_FEATURES: tuple[NumericFeature, ...] = (
+    NumericFeature("recency_days", log1p=True),
+    NumericFeature("frequency_orders", log1p=True),
+    NumericFeature("monetary_usd", log1p=True),
+    NumericFeature("avg_order_value_usd", log1p=True),
+    NumericFeature("discount_share"),
+    NumericFeature("sessions_30d", log1p=True),
+    NumericFeature("sessions_90d", log1p=True),
+    NumericFeature("active_days_30d", log1p=True),
+    NumericFeature("active_days_90d", log1p=True),
+    NumericFeature("avg_session_duration_s", log1p=True),
+    NumericFeature("events_per_session", log1p=True),
+    NumericFeature("avg_scroll_percent"),
+    NumericFeature("video_seconds_90d", log1p=True),
+    NumericFeature("feature_uses_90d", log1p=True),
+    NumericFeature("cart_abandon_rate"),
+    NumericFeature("price_sensitivity"),
+    NumericFeature("support_tickets", log1p=True),
+    NumericFeature("avg_sentiment"),
+    NumericFeature("days_since_first_seen", log1p=True),
+)
+
+DEFAULT_CATEGORICAL_FEATURES: tuple[str, ...] = ("age_band", "country_code", "loyalty_tier")
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    """Every knob of the segmentation run; defaults suit 5k-1M persons on a laptop."""
+
+    # feature preparation
+    numeric_features: tuple[NumericFeature, ...] = DEFAULT_NUMERIC_FEATURES
+    categorical_features: tuple[str, ...] = DEFAULT_CATEGORICAL_FEATURES
+    max_categories: int = 10
+    scaler: Literal["robust", "standard"] = "robust"
+    clip: float = 5.0
+    categorical_weight: float = 0.5
+    indicator_weight: float = 0.5
+    embedding_components: int = 8
+    embedding_weight: float = 0.5
+    # clustering
+    method: Literal["kmeans", "hierarchical"] = "kmeans"
+    k: int | None = None
+    k_min: int = 4
+    k_max: int = 10
+    n_init: int = 3
+    random_state: int = 42
+    kmeans_fit_sample_size: int = 50_000
+    silhouette_sample_size: int = 10_000
+    hierarchical_sample_size: int = 5_000
+    # fallbacks
+    min_tenure_days: float = 7.0
+    min_activity: float = 1.0
+    # rules
+    tree_max_depth: int = 4
+    tree_min_leaf_share: float = 0.01
+    tree_sample_size: int = 100_000
+    # naming and stability
+    top_n_features: int = 5
+    max_match_distance: float = 1.0
+    name_hysteresis: float = 0.25
+    winsor_quantile: float = 0.01
+    # quality
+    min_share: float = 0.02
+    max_share: float = 0.60
+    psi_epsilon: float = 1e-4
+
+    def __post_init__(self) -> None:
+        if self.k is None and not 2 <= self.k_min <= self.k_max:
+            raise ValueError(f"need 2 <= k_min <= k_max, got {self.k_min}..{self.k_max}")
+        if self.k is not None and self.k < 1:
+            raise ValueError(f"k must be positive, got {self.k}")
+        if self.scaler not in ("robust", "standard"):
+            raise ValueError(f"unknown scaler {self.scaler!r}")
+        if self.method not in ("kmeans", "hierarchical"):
+            raise ValueError(f"unknown method {self.method!r}")
+
+
+def config_from_mapping(values: Mapping[str, Any] | None) -> SegmentConfig:
+    """Build a config from dbt vars (plain dict); unknown keys raise so a typo never passes silently."""
+    values = dict(values or {})
+    known = {f.name for f in fields(SegmentConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown segment settings: {', '.join(unknown)}")
+    if "numeric_features" in values:
+        values["numeric_features"] = tuple(
+            f
+            if isinstance(f, NumericFeature)
+            else NumericFeature(**f)
+            if isinstance(f, Mapping)
+            else NumericFeature(str(f))
+            for f in values["numeric_features"]
+        )
+    if "categorical_features" in values:
+        values["categorical_features"] = tuple(values["categorical_features"])
+    return SegmentConfig(**values)

@@ -1,0 +1,20 @@
+"""Read-only access to the built warehouse for the reporting commands and the pipeline tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("TAILOR_DUCKDB_PATH", "warehouse/tailor.duckdb"))
+
+
+def connect(db_path: str | Path | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file; read-only by default so a report never blocks or changes a build."""
+    path = Path(db_path) if db_path else default_db_path()
+    if not path.exists():
+        raise FileNotFoundError(f"warehouse {path} does not exist: run `make run` (or scripts/run.sh) first")
+    return duckdb.connect(str(path), read_only=read_only)

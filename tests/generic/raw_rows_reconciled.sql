@@ -1,0 +1,49 @@
+{#- Nothing is lost in staging: every raw row of a source table is either in its clean model or in its
+    quarantine model, never both and never neither. Apply it to the clean model:
+
+        data_tests:
+          - raw_rows_reconciled:
+              arguments:
+                raw: source('events', 'events')
+                quarantine: ref('stg_events__events_quarantine')
+
+    Fails with one row showing the three counts when raw <> clean + quarantine. -#}
+{% test raw_rows_reconciled(model, raw, quarantine) %}
+
+with
+
+raw_rows as (
+
+    select count(*) as row_count from {{ raw }}
+
+),
+
+clean_rows as (
+
+    select count(*) as row_count from {{ model }}
+
+),
+
+quarantined_rows as (
+
+    select count(*) as row_count from {{ quarantine }}
+
+),
+
+final as (
+
+    select
+        raw_rows.row_count as raw_row_count,
+        clean_rows.row_count as clean_row_count,
+        quarantined_rows.row_count as quarantined_row_count
+
+    from raw_rows
+    cross join clean_rows
+    cross join quarantined_rows
+    where raw_rows.row_count <> clean_rows.row_count + quarantined_rows.row_count
+
+)
+
+select * from final
+
+{% endtest %}

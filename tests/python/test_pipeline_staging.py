@@ -1,0 +1,149 @@
+"""Pipeline checks of the staging layer against the generator's planted truth.
+
+Run after `dbt build` on generated data: TAILOR_DUCKDB_PATH names the built warehouse, TAILOR_TRUTH the
+truth folder of the same dataset (manifest.json, dirty_rows.parquet). Every planted dirty row must be
+quarantined under the reason it was planted with, and nothing else may be.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tailor import landing
+from tailor.warehouse import connect
+
+# Landing table -> (clean staging model, its key column). The quarantine model is '<model>_quarantine'.
+STAGING: dict[str, tuple[str, str]] = {
+    "crm.contacts": ("stg_crm__contacts", "contact_id"),
+    "web.pages": ("stg_web__pages", "page_view_id"),
+    "web.identifies": ("stg_web__identifies", "identify_id"),
+    "events.events": ("stg_events__events", "event_id"),
+    "commerce.orders": ("stg_commerce__orders", "order_id"),
+    "commerce.order_items": ("stg_commerce__order_items", "order_item_id"),
+    "catalog.products": ("stg_catalog__products", "product_id"),
+    "support.tickets": ("stg_support__tickets", "ticket_id"),
+    "privacy.consent_events": ("stg_privacy__consent_events", "consent_event_id"),
+    "privacy.erasure_requests": ("stg_privacy__erasure_requests", "request_id"),
+    "experiments.assignments": ("stg_experiments__assignments", "assignment_id"),
+}
+TABLES = sorted(STAGING)
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+
+_missing = [name for name in ("TAILOR_DUCKDB_PATH", "TAILOR_TRUTH") if not os.environ.get(name)]
+pytestmark = pytest.mark.skipif(
+    bool(_missing),
+    reason=f"pipeline check: set {' and '.join(_missing)} (a dbt-built warehouse and its planted truth)",
+)
+
+
+@pytest.fixture(scope="module")
+def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(os.environ["TAILOR_DUCKDB_PATH"])
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def truth_dir() -> Path:
+    return Path(os.environ["TAILOR_TRUTH"])
+
+
+@pytest.fixture(scope="module")
+def landed_dirty_rows(truth_dir: Path) -> pd.DataFrame:
+    """Planted dirty rows that have landed (held-back days are in the truth but not in the landing yet)."""
+    return landed(pd.read_parquet(truth_dir / "dirty_rows.parquet"), end_date(truth_dir))
+
+
+def end_date(truth_dir: Path) -> str:
+    """The last landed day, ISO date text."""
+    return json.loads((truth_dir / "manifest.json").read_text())["end_date"]
+
+
+def landed(dirty_rows: pd.DataFrame, last_day: str) -> pd.DataFrame:
+    """Dirty rows whose arrival day is on or before the last landed day."""
+    return dirty_rows[dirty_rows["dt"].isna() | (dirty_rows["dt"] <= last_day)]
+
+
+def reason_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """{reason: rows} of a frame with a `reason` column."""
+    return {str(k): int(v) for k, v in frame.groupby("reason").size().items()}
+
+
+def keys_in(con: duckdb.DuckDBPyConnection, model: str, key: str, values: list[str]) -> dict[str, int]:
+    """How many rows of `model` hold each of `values` in `key` (values absent from the model are left out)."""
+    if not values:
+        return {}
+    wanted = pd.DataFrame({"key_value": values})
+    con.register("wanted_keys", wanted)
+    try:
+        rows = con.execute(
+            f"select {key}, count(*) from {model} where {key} in (select key_value from wanted_keys) group by 1"
+        ).fetchall()
+    finally:
+        con.unregister("wanted_keys")
+    return {str(k): int(n) for k, n in rows}
+
+
+def test_every_landing_table_is_checked() -> None:
+    assert sorted(f"{t.source}.{t.name}" for t in landing.TABLES) == TABLES
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_quarantine_holds_exactly_the_planted_rows(
+    warehouse: duckdb.DuckDBPyConnection, landed_dirty_rows: pd.DataFrame, table: str
+) -> None:
+    model, _ = STAGING[table]
+    expected = reason_counts(landed_dirty_rows[landed_dirty_rows["table"] == table])
+    query = f"select quarantine_reason, count(*) from {model}_quarantine group by 1"
+    got = dict(warehouse.execute(query).fetchall())
+    assert got == expected, f"{model}_quarantine: reasons {got}, planted {expected}"
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_planted_dirty_keys_stay_out_of_the_clean_model(
+    warehouse: duckdb.DuckDBPyConnection, landed_dirty_rows: pd.DataFrame, table: str
+) -> None:
+    model, key = STAGING[table]
+    rows = landed_dirty_rows[landed_dirty_rows["table"] == table]
+    dirty = rows[rows["key_value"].notna() & ~rows["reason"].str.startswith("duplicate_")]
+    leaked = keys_in(warehouse, model, key, dirty["key_value"].tolist())
+    assert not leaked, f"{model} holds planted dirty keys: {sorted(leaked)[:10]}"
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_duplicated_keys_are_kept_exactly_once(
+    warehouse: duckdb.DuckDBPyConnection, landed_dirty_rows: pd.DataFrame, table: str
+) -> None:
+    model, key = STAGING[table]
+    rows = landed_dirty_rows[landed_dirty_rows["table"] == table]
+    duplicated = sorted(set(rows.loc[rows["reason"].str.startswith("duplicate_"), "key_value"].dropna()))
+    counts = keys_in(warehouse, model, key, duplicated)
+    wrong = {k: counts.get(k, 0) for k in duplicated if counts.get(k, 0) != 1}
+    assert not wrong, f"{model}: duplicated keys not kept exactly once (key: copies kept): {wrong}"
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_no_raw_email_in_staging_outputs(warehouse: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Emails leave staging only as hashes or '[email]' tokens, in the clean and the quarantine model."""
+    model, _ = STAGING[table]
+    for relation in (model, f"{model}_quarantine"):
+        columns = [
+            name
+            for name, data_type in warehouse.execute(
+                "select column_name, data_type from information_schema.columns where table_name = ?",
+                [relation],
+            ).fetchall()
+            if data_type == "VARCHAR"
+        ]
+        for column in columns:
+            found = warehouse.execute(
+                f"select count(*) from {relation} where regexp_matches({column}, ?)", [EMAIL_PATTERN]
+            ).fetchall()[0][0]
+            assert found == 0, f"{relation}.{column} holds {found} raw email addresses"
