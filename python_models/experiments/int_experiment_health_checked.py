@@ -1,4 +1,4 @@
-"""Health checks per experiment: SRM, multi-variant units, sample, runtime, guardrails (logic in tailor.experiments)."""
+"""Health checks per experiment: SRM, leaked units, sample, runtime, guardrails (logic in tailor.experiments)."""
 
 from tailor.experiments.pipeline import ReadoutOptions, compute_readout
 

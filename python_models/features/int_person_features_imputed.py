@@ -1,4 +1,4 @@
-"""Person features completed by KNN imputation and scored for confidence (logic in tailor.features.completion)."""
+"""Person features completed by imputation and scored for confidence (logic in tailor.features.completion)."""
 
 from tailor.features.completion import CompletionSettings, complete_profiles
 from tailor.features.imputation import ImputationSettings

@@ -7,4 +7,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     tickets = dbt.ref("stg_support__tickets").df()
     products = dbt.ref("stg_catalog__products").df()
+    # tickets of erased persons are never stored (int_erasure_tombstones)
+    tombstones = dbt.ref("int_erasure_tombstones").df()
+    erased_emails = tombstones.loc[tombstones["identifier_type"] == "email_hash", "identifier_value"]
+    tickets = tickets[~tickets["email_hash"].isin(set(erased_emails))]
     return score_tickets(tickets, products)

@@ -101,7 +101,8 @@ def test_unsure_prediction_is_not_imputed() -> None:
     labels = ["a"] * 10 + ["b"] * 10 + ["a", "b"] * 5  # the third cluster is a coin flip
     features = np.array([*x, 20.45, 0.45]).reshape(-1, 1)
     target = pd.Series([*labels, None, None], dtype=object)
-    filled, is_imputed = impute_target(features, target, ImputationSettings(min_observed=5))
+    # any leaf of 5+ alternating labels holds at most 60% of one label
+    filled, is_imputed = impute_target(features, target, ImputationSettings(min_observed=5, min_vote_share=0.7))
     assert not is_imputed[30]
     assert is_imputed[31] and filled[31] == "a"
 
@@ -122,3 +123,20 @@ def test_too_few_observed_rows_fill_nothing() -> None:
     filled, is_imputed = impute_target(np.zeros((3, 1)), target, ImputationSettings(min_observed=2))
     assert filled.isna().sum() == 2
     assert not is_imputed.any()
+
+
+def test_excluded_features_are_not_used() -> None:
+    frame = _frame()
+    frame["leak"] = np.where(frame["age_band"].isna(), np.nan, 1.0)
+    with_leak = impute_columns(frame, "person_id", ["video", "orders", "leak"], ["age_band"], settings=SMALL)
+    excluded = impute_columns(
+        frame,
+        "person_id",
+        ["video", "orders", "leak"],
+        ["age_band"],
+        settings=SMALL,
+        excluded_features={"age_band": ["leak"]},
+    )
+    plain = impute_columns(frame, "person_id", ["video", "orders"], ["age_band"], settings=SMALL)
+    pd.testing.assert_frame_equal(excluded, plain)
+    assert len(with_leak) == len(plain)

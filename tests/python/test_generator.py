@@ -25,7 +25,7 @@ SMALL = dataclasses.replace(SCALES["tiny"], name="unit", n_persons=300, n_items=
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gen")
-    generate(SMALL, out, seed=7, holdback_days=2)
+    generate(SMALL, out, seed=7, holdback_days=2, workers=2)
     return out
 
 
@@ -43,7 +43,7 @@ def read_all(root: Path) -> dict[str, pd.DataFrame]:
 
 
 def test_same_seed_reproduces_identical_data(world: Path, tmp_path: Path) -> None:
-    generate(SMALL, tmp_path, seed=7, holdback_days=2)
+    generate(SMALL, tmp_path, seed=7, holdback_days=2, workers=1)  # the world fixture used two processes
     first, second = read_all(world), read_all(tmp_path)
     assert first.keys() == second.keys()
     for path, frame in first.items():
@@ -53,7 +53,7 @@ def test_same_seed_reproduces_identical_data(world: Path, tmp_path: Path) -> Non
 
 
 def test_different_seed_differs(world: Path, tmp_path: Path) -> None:
-    generate(SMALL, tmp_path, seed=8, holdback_days=2)
+    generate(SMALL, tmp_path, seed=8, holdback_days=2, workers=1)
     a = pq.read_table(landing(world) / "commerce/orders/orders.parquet").to_pandas()
     b = pq.read_table(landing(tmp_path) / "commerce/orders/orders.parquet").to_pandas()
     assert not a.equals(b)
@@ -298,7 +298,7 @@ def test_generated_volume_follows_the_configuration(world: Path) -> None:
 
 def test_holdback_days_land_one_at_a_time(tmp_path: Path) -> None:
     cfg = dataclasses.replace(SMALL, n_persons=150, chunk_persons=150)
-    generate(cfg, tmp_path, seed=3, holdback_days=2)
+    generate(cfg, tmp_path, seed=3, holdback_days=2, workers=1)
     manifest = json.loads((tmp_path / "truth/unit/manifest.json").read_text())
     assert manifest["end_date"] == "2026-10-31"
     assert manifest["pending_dates"] == ["2026-11-01", "2026-11-02"]
@@ -326,3 +326,51 @@ def test_holdback_days_land_one_at_a_time(tmp_path: Path) -> None:
     assert land_day("unit", tmp_path)["dt"] == "2026-11-02"
     with pytest.raises(FileNotFoundError):
         land_day("unit", tmp_path)
+
+
+def test_personas_are_separable_by_behavior(world: Path) -> None:
+    root, con = landing(world), duckdb.connect()
+    con.register("ids", pd.read_parquet(truth(world) / "identifiers.parquet"))
+    con.register("persons", pd.read_parquet(truth(world) / "persons.parquet"))
+    con.execute(f"create view products as select * from read_parquet('{root}/catalog/products/*.parquet')")
+    con.execute(f"""create view ev as select i.person_key, e.*
+        from read_parquet('{root}/events/events/dt=*/*.parquet') as e
+        join ids i on i.identifier_type = 'anonymous_id' and i.identifier_value = e.anonymous_id and not i.is_shared
+        where json_valid(e.properties) and try_cast(replace(e.event_at, 'Z', '') as timestamp) is not null""")
+    by_persona = con.sql("""
+        select p.persona,
+            avg(try_cast(json_extract(ev.properties, '$.seconds') as double))
+                filter (where ev.event_type = 'video_play') as video_seconds,
+            avg(try_cast(json_extract(ev.properties, '$.percent') as double))
+                filter (where ev.event_type = 'scroll_depth') as scroll_percent,
+            max(ev.event_at) as last_event_at,
+            min(ev.event_at) as first_event_at,
+            count(*) / count(distinct p.person_key) as events_per_person
+        from ev join persons p using (person_key) group by 1
+    """).df().set_index("persona")
+    others = by_persona.drop(index="content_video_heavy")
+    assert by_persona.loc["content_video_heavy", "video_seconds"] > 3 * others["video_seconds"].max()
+    assert by_persona.loc["content_video_heavy", "scroll_percent"] > others["scroll_percent"].max()
+    assert by_persona["events_per_person"].idxmax() == "engaged_browser"
+    assert by_persona["events_per_person"].idxmin() == "new_visitor"
+    cutoff = pd.Timestamp(SMALL.end_date) - pd.Timedelta(days=round(SMALL.days * 0.3))
+    assert pd.Timestamp(by_persona.loc["lapsing_customer", "last_event_at"][:10]) < cutoff, "lapsing: last third idle"
+    new_first = con.sql("""select min(ev.event_at) as first_at from ev join persons p using (person_key)
+                           where p.persona = 'new_visitor' group by ev.person_key""").df()["first_at"]
+    assert (pd.to_datetime(new_first.str[:10]) >= pd.Timestamp(SMALL.start_date) + pd.Timedelta(
+        days=int(SMALL.days * 0.7))).mean() > 0.9
+
+    orders = con.sql(f"""select p.persona, sum(o.discount) / sum(o.subtotal) as discount_share,
+            avg(o.total_amount) as order_value
+        from read_parquet('{root}/commerce/orders/*.parquet') o
+        join ids i on i.identifier_type = 'user_id' and i.identifier_value = o.customer_id
+        join persons p using (person_key) where o.subtotal > 0 group by 1""").df().set_index("persona")
+    assert orders["discount_share"].idxmax() == "bargain_hunter"
+    assert orders.loc["bargain_hunter", "order_value"] < orders.loc["loyal_high_value", "order_value"]
+
+    in_favorites = con.sql("""
+        select avg(list_contains(p.favorite_categories, pr.category)::int) from ev
+        join persons p using (person_key) join products pr on pr.product_id = ev.item_id
+        where ev.event_type = 'product_view'
+    """).fetchall()[0][0]
+    assert in_favorites > 0.7

@@ -201,6 +201,10 @@ def test_adding_an_unrelated_person_keeps_everyone_elses_ids() -> None:
     ]
     after = persons(alice_and_bob() + stranger)
     assert {k: after[k] for k in before} == before
+    full_before = resolve_identities(pd.DataFrame(alice_and_bob())).identifiers
+    full_after = resolve_identities(pd.DataFrame(alice_and_bob() + stranger)).identifiers
+    kept = full_after[~full_after["identifier_value"].isin(["U0", "e0", "a0"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, full_before)
     assert after["anonymous_id:a0"] == person_id_for("user_id:U0")
 
 

@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from tailor.recommend.collaborative import CFParams
-from tailor.recommend.hybrid import REC_SOURCES, HybridParams, fit_recommender, recommend, recommend_from
+from tailor.recommend.hybrid import (
+    OUTPUT_COLUMNS,
+    REC_SOURCES,
+    HybridParams,
+    fit_recommender,
+    recommend,
+    recommend_from,
+)
 
 CF = CFParams(factors=16, regularization=5.0, alpha=5.0, iterations=10)
 N = 10
@@ -164,3 +171,23 @@ def test_small_catalog_gives_every_eligible_item(inputs) -> None:
     expected = (active - blocked.reindex(persons["person_id"]).fillna(0)).clip(upper=N)
     got = recs.groupby("person_id").size().reindex(persons["person_id"]).fillna(0)
     np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+
+
+@pytest.mark.parametrize(
+    ("cf_params", "params"),
+    [
+        (CF, HybridParams(n=N, normalization="rank")),
+        (CFParams(algorithm="bpr", factors=8, iterations=20), HybridParams(n=N)),
+        (CFParams(factors=8, confidence="log", alpha=2.0), HybridParams(n=N, exclude_seen=True)),
+    ],
+)
+def test_variants_keep_the_output_contract(inputs, cf_params: CFParams, params: HybridParams) -> None:
+    interactions, catalog, persons = inputs
+    recs = recommend(interactions, catalog, persons, cf_params=cf_params, params=params, as_of=AS_OF)
+    assert tuple(recs.columns) == OUTPUT_COLUMNS
+    assert (recs.groupby("person_id").size() == N).all() and recs["person_id"].nunique() == len(persons)
+    assert recs["score"].between(0, 1).all() and recs["confidence"].between(0, 1).all()
+    assert (recs.loc[recs["rank"] == 1, "rec_source"] == "hybrid").mean() > 0.5
+    if params.exclude_seen:
+        seen = interactions.loc[interactions["weight"] > 0, ["person_id", "item_id"]].drop_duplicates()
+        assert seen.merge(recs, on=["person_id", "item_id"]).empty

@@ -11,7 +11,11 @@ order_items as (
 ),
 
 identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_identifiers_retained') }}
+),
+
+tombstones as (
+    select * from {{ ref('int_erasure_tombstones') }}
 ),
 
 customer_persons as (
@@ -73,6 +77,10 @@ final as (
         on orders.email_hash = email_persons.email_hash
     left join order_lines
         on orders.order_id = order_lines.order_id
+    -- orders of erased persons (by their login or their email) are never stored
+    where
+        not {{ is_tombstoned('orders.customer_id', 'user_id') }}
+        and not {{ is_tombstoned('orders.email_hash', 'email_hash') }}
 )
 
 select * from final

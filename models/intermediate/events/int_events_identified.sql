@@ -9,7 +9,7 @@ events as (
 ),
 
 identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_identifiers_retained') }}
 ),
 
 user_persons as (

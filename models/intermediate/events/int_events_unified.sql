@@ -4,52 +4,59 @@
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
-        tags=['person_level'],
+        tags=['identifier_level'],
+        post_hook="{{ delete_erased_rows(identifier_columns={'user_id': 'user_id', 'anonymous_id': 'anonymous_id'}) }}",
     )
 }}
 
 {#- Incremental runs re-read the landing partitions from the high-water mark minus the late-event lookback.
-    The start date is looked up first and inlined as a literal so that DuckDB prunes the older `dt=`
-    folders; a subquery in the filter would make it open every partition.
+    DuckDB turns the scalar subquery into a filter on the hive `dt` column and skips the older `dt=`
+    folders (the staging view must let the filter through for that; see the docs).
     No person is stored here: a later login can move an old device to another person, so the person is
     looked up at read time (int_events_identified) and this table never goes stale. -#}
-{%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 -%}
-{%- set reprocess_from_dt = none -%}
-{%- if is_incremental() and execute -%}
-    {%- set window_start_sql -%}
-        select cast({{ add_minutes('max(dt)', -lookback_minutes) }} as date) from {{ this }}
-    {%- endset -%}
-    {%- set reprocess_from_dt = run_query(window_start_sql).columns[0].values()[0] -%}
-{%- endif %}
+{%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 %}
 
 with
+{%- if is_incremental() %}
+
+-- the first landing partition to re-read (everything when the table is still empty)
+reprocess_window as (
+    select
+        coalesce(
+            cast({{ add_minutes('max(dt)', -lookback_minutes) }} as date), cast('0001-01-01' as date)
+        ) as reprocess_from_dt
+    from {{ this }}
+),
+{%- endif %}
 
 events as (
     select * from {{ ref('stg_events__events') }}
-    {%- if reprocess_from_dt is not none %}
-        where dt >= cast('{{ reprocess_from_dt }}' as date)
+    {%- if is_incremental() %}
+    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
     {%- endif %}
 ),
 
 pages as (
     select * from {{ ref('stg_web__pages') }}
-    {%- if reprocess_from_dt is not none %}
-        where dt >= cast('{{ reprocess_from_dt }}' as date)
+    {%- if is_incremental() %}
+    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
     {%- endif %}
 ),
 
-{%- if is_incremental() %}
+tombstones as (
+    select * from {{ ref('int_erasure_tombstones') }}
+),
 
 -- ids stored from partitions before the window: a later copy of one of them is a duplicate, not new data
 stored_before_window as (
+    {%- if is_incremental() %}
     select event_id from {{ this }}
-    {%- if reprocess_from_dt is not none %}
-        where dt < cast('{{ reprocess_from_dt }}' as date)
+    where dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
     {%- else %}
-        where false
+    select cast(null as varchar) as event_id
+    where false
     {%- endif %}
 ),
-{%- endif %}
 
 behavioral_events as (
     select
@@ -103,7 +110,8 @@ unioned as (
     select * from page_views
 ),
 
--- the first copy of an id (earliest received) wins, as in staging: a resent event is counted once
+-- the first copy of an id (earliest received) wins, as in staging: a resent event is counted once;
+-- events of erased persons are never stored (and the post-hook deletes those stored before the request)
 ranked_copies as (
     select
         *,
@@ -117,15 +125,13 @@ ranked_copies as (
 first_copies as (
     select ranked_copies.*
     from ranked_copies
-    {%- if is_incremental() %}
-        left join stored_before_window
-            on ranked_copies.event_id = stored_before_window.event_id
-    {%- endif %}
+    left join stored_before_window
+        on ranked_copies.event_id = stored_before_window.event_id
     where
         ranked_copies.copy_number = 1
-        {%- if is_incremental() %}
-            and stored_before_window.event_id is null
-        {%- endif %}
+        and stored_before_window.event_id is null
+        and not {{ is_tombstoned('ranked_copies.user_id', 'user_id') }}
+        and not {{ is_tombstoned('ranked_copies.anonymous_id', 'anonymous_id') }}
 ),
 
 final as (

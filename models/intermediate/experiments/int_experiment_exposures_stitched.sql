@@ -10,7 +10,11 @@ assignments as (
 ),
 
 identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_identifiers_retained') }}
+),
+
+tombstones as (
+    select * from {{ ref('int_erasure_tombstones') }}
 ),
 
 person_attributes as (
@@ -32,6 +36,11 @@ assignments_resolved as (
         on
             assignments.unit_type = identifiers.identifier_type
             and assignments.unit_id = identifiers.identifier_value
+    -- an erased person's assignments leave the experiment rather than become anonymous units
+    where not (
+        (assignments.unit_type = 'user_id' and {{ is_tombstoned('assignments.unit_id', 'user_id') }})
+        or (assignments.unit_type = 'anonymous_id' and {{ is_tombstoned('assignments.unit_id', 'anonymous_id') }})
+    )
 ),
 
 exposures as (
@@ -65,7 +74,7 @@ units as (
 final as (
     select
         exposures.experiment_id || '|' || exposures.experiment_unit_id || '|' || exposures.variant
-        as experiment_exposure_id,
+            as experiment_exposure_id,
         exposures.experiment_id,
         exposures.experiment_unit_id,
         exposures.person_id,

@@ -32,13 +32,10 @@ events as (
 experiments as (
     select
         experiment_id,
-        cast(started_at as timestamp) as started_at,
-        cast(ended_at as timestamp) as ended_at,
-        {{ dbt.dateadd(
-            'second',
-            '-' ~ dbt.datediff('cast(started_at as timestamp)', 'cast(ended_at as timestamp)', 'second'),
-            'cast(started_at as timestamp)',
-        ) }} as pre_period_start_at
+        started_at,
+        ended_at,
+        -- the pre-period is as long as the experiment: started_at minus (ended_at - started_at)
+        {{ dateadd('second', datediff('ended_at', 'started_at', 'second'), 'started_at') }} as pre_period_start_at
     from registry
 ),
 
@@ -87,8 +84,8 @@ unit_orders as (
     inner join valid_orders
         on
             units.person_id = valid_orders.person_id
-            and valid_orders.ordered_at >= units.pre_period_start_at
-            and valid_orders.ordered_at < units.window_end_at
+            and units.pre_period_start_at <= valid_orders.ordered_at
+            and units.window_end_at > valid_orders.ordered_at
     group by
         units.experiment_id,
         units.experiment_unit_id
@@ -111,8 +108,8 @@ unit_sessions as (
     inner join sessions
         on
             units.person_id = sessions.person_id
-            and sessions.session_start_at >= units.pre_period_start_at
-            and sessions.session_start_at < units.window_end_at
+            and units.pre_period_start_at <= sessions.session_start_at
+            and units.window_end_at > sessions.session_start_at
     group by
         units.experiment_id,
         units.experiment_unit_id
@@ -143,8 +140,8 @@ unit_recommendations as (
     inner join recommendation_events
         on
             units.person_id = recommendation_events.person_id
-            and recommendation_events.occurred_at >= units.window_start_at
-            and recommendation_events.occurred_at < units.window_end_at
+            and units.window_start_at <= recommendation_events.occurred_at
+            and units.window_end_at > recommendation_events.occurred_at
     group by
         units.experiment_id,
         units.experiment_unit_id
@@ -238,11 +235,11 @@ metric_values as (
 final as (
     select
         metric_values.experiment_id || '|' || metric_values.experiment_unit_id || '|' || metric_values.metric
-        as experiment_unit_metric_id,
+            as experiment_unit_metric_id,
         metric_values.experiment_id,
         metric_values.experiment_unit_id,
         metric_values.metric,
-        cast(metric_values.metric_value as double) as value,
+        cast(metric_values.metric_value as double) as metric_value,
         cast(metric_values.denominator as double) as denominator,
         cast(metric_values.covariate as double) as covariate
     from metric_values

@@ -1,4 +1,12 @@
 {#- The project's single "now". Every window, age and recency is measured from here, never from the clock. -#}
+{%- if var('as_of') is not none -%}
+{%- set as_of_expr = "max(cast('" ~ var('as_of') ~ "' as timestamp))" -%}
+{%- set as_of_source = 'var' -%}
+{%- else -%}
+{%- set as_of_expr = 'max(received_at)' -%}
+{%- set as_of_source = 'data' -%}
+{%- endif %}
+
 with
 
 events as (
@@ -17,15 +25,9 @@ received as (
 
 final as (
     select
-        {% if var('as_of') is not none -%}
-            cast('{{ var("as_of") }}' as timestamp) as as_of_at,
-            cast(cast('{{ var("as_of") }}' as timestamp) as date) as as_of_date,
-            'var' as as_of_source
-        {%- else -%}
-            max(received_at) as as_of_at,
-            cast(max(received_at) as date) as as_of_date,
-            'data' as as_of_source
-        {%- endif %}
+        {{ as_of_expr }} as as_of_at,
+        cast({{ as_of_expr }} as date) as as_of_date,
+        '{{ as_of_source }}' as as_of_source
     from received
 )
 

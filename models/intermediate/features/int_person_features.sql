@@ -27,10 +27,10 @@ consent as (
 consent_flags as (
     select
         person_id,
-        {% for purpose in var('consent_default_granted') -%}
-            max(case when purpose = '{{ purpose }}' and is_granted then 1 else 0 end) = 1
-                as has_{{ purpose }}_consent{{ ',' if not loop.last }}
-        {% endfor -%}
+    {% for purpose in known_values('consent_purpose') -%}
+    max(case when purpose = '{{ purpose }}' and is_granted then 1 else 0 end) = 1
+        as has_{{ purpose }}_consent{{ ',' if not loop.last }}
+    {% endfor -%}
     from consent
     group by person_id
 ),
@@ -112,19 +112,20 @@ final as (
         preferences.relative_price_level,
         case
             when price_components.discount_rank is not null or price_components.budget_rank is not null
-                then (coalesce(price_components.discount_rank, 0) + coalesce(price_components.budget_rank, 0))
-                / (
-                    case when price_components.discount_rank is not null then 1 else 0 end
-                    + case when price_components.budget_rank is not null then 1 else 0 end
-                )
+                then
+                    (coalesce(price_components.discount_rank, 0) + coalesce(price_components.budget_rank, 0))
+                    / (
+                        case when price_components.discount_rank is not null then 1 else 0 end
+                        + case when price_components.budget_rank is not null then 1 else 0 end
+                    )
         end as price_sensitivity,
         coalesce(tickets.ticket_count, 0) as ticket_count,
         tickets.avg_ticket_sentiment,
         coalesce(tickets.negative_ticket_count, 0) as negative_ticket_count,
         tickets.mentioned_brands,
         tickets.mentioned_product_ids,
-        {% for purpose in var('consent_default_granted') -%}
-            coalesce(consent_flags.has_{{ purpose }}_consent, false) as has_{{ purpose }}_consent,
+        {% for purpose in known_values('consent_purpose') -%}
+        coalesce(consent_flags.has_{{ purpose }}_consent, false) as has_{{ purpose }}_consent,
         {% endfor -%}
         activity.as_of_at
     from activity

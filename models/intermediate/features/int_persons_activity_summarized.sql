@@ -31,7 +31,7 @@ sessions_until_as_of as (
         sessions.video_seconds,
         sessions.is_converted,
         cast(sessions.session_start_at as date) as session_date,
-        {{ dbt.datediff('cast(sessions.session_start_at as date)', 'as_of.as_of_date', 'day') }} as days_before_as_of
+        {{ datediff('cast(sessions.session_start_at as date)', 'as_of.as_of_date', 'day') }} as days_before_as_of
     from sessions
     cross join as_of
     where
@@ -67,8 +67,8 @@ session_features as (
         person_id,
         count(*) as session_count,
         {% for days in windows -%}
-            count(case when days_before_as_of < {{ days }} then 1 end) as sessions_{{ days }}d,
-            count(distinct case when days_before_as_of < {{ days }} then session_date end) as active_days_{{ days }}d,
+        count(case when days_before_as_of < {{ days }} then 1 end) as sessions_{{ days }}d,
+        count(distinct case when days_before_as_of < {{ days }} then session_date end) as active_days_{{ days }}d,
         {% endfor -%}
         avg(duration_s) as avg_session_duration_s,
         avg(event_count) as avg_events_per_session,
@@ -94,11 +94,20 @@ event_features as (
 
 -- every timestamp that shows the person active: sessions, events and orders
 seen as (
-    select person_id, session_start_at as seen_at from sessions_until_as_of
+    select
+        person_id,
+        session_start_at as seen_at
+    from sessions_until_as_of
     union all
-    select person_id, occurred_at as seen_at from events_until_as_of
+    select
+        person_id,
+        occurred_at as seen_at
+    from events_until_as_of
     union all
-    select person_id, ordered_at as seen_at from orders_until_as_of
+    select
+        person_id,
+        ordered_at as seen_at
+    from orders_until_as_of
 ),
 
 active_persons as (
@@ -127,14 +136,14 @@ final as (
         as_of.as_of_at,
         active_persons.first_seen_at,
         active_persons.last_seen_at,
-        {{ dbt.datediff('cast(active_persons.first_seen_at as date)', 'as_of.as_of_date', 'day') }}
+        {{ datediff('cast(active_persons.first_seen_at as date)', 'as_of.as_of_date', 'day') }}
             as days_since_first_seen,
-        {{ dbt.datediff('cast(active_persons.last_seen_at as date)', 'as_of.as_of_date', 'day') }}
+        {{ datediff('cast(active_persons.last_seen_at as date)', 'as_of.as_of_date', 'day') }}
             as days_since_last_seen,
         coalesce(session_features.session_count, 0) as session_count,
         {% for days in windows -%}
-            coalesce(session_features.sessions_{{ days }}d, 0) as sessions_{{ days }}d,
-            coalesce(session_features.active_days_{{ days }}d, 0) as active_days_{{ days }}d,
+        coalesce(session_features.sessions_{{ days }}d, 0) as sessions_{{ days }}d,
+        coalesce(session_features.active_days_{{ days }}d, 0) as active_days_{{ days }}d,
         {% endfor -%}
         session_features.avg_session_duration_s,
         session_features.avg_events_per_session,

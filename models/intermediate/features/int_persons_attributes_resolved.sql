@@ -4,7 +4,7 @@ with
 
 -- blocked identifiers (placeholders, shared inboxes) belong to nobody
 identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_identifiers_retained') }}
     where person_id is not null
 ),
 
@@ -76,7 +76,7 @@ final as (
         identifier_counts.user_id_count > 0 as has_user_id,
         identifier_counts.email_count > 0 as has_email,
         {% for attribute in attributes if attribute != 'birth_year' -%}
-            latest_{{ attribute }}.{{ attribute }},
+        latest_{{ attribute }}.{{ attribute }},
         {% endfor -%}
         case
             when latest_birth_year.birth_year is null then null
@@ -92,10 +92,10 @@ final as (
     from identifier_counts
     cross join as_of
     {% for attribute in attributes -%}
-        left join latest_{{ attribute }}
-            on
-                identifier_counts.person_id = latest_{{ attribute }}.person_id
-                and latest_{{ attribute }}.recency_rank = 1
+    left join latest_{{ attribute }}
+        on
+            identifier_counts.person_id = latest_{{ attribute }}.person_id
+            and latest_{{ attribute }}.recency_rank = 1
     {% endfor -%}
     left join opt_outs on identifier_counts.person_id = opt_outs.person_id
 )

@@ -57,7 +57,7 @@ category_ranked as (
         person_id,
         category,
         affinity,
-        row_number() over (partition by person_id order by affinity desc, category) as affinity_rank
+        row_number() over (partition by person_id order by affinity desc, category asc) as affinity_rank
     from category_affinity
 ),
 
@@ -66,7 +66,7 @@ brand_ranked as (
         person_id,
         brand,
         affinity,
-        row_number() over (partition by person_id order by affinity desc, brand) as affinity_rank
+        row_number() over (partition by person_id order by affinity desc, brand asc) as affinity_rank
     from brand_affinity
 ),
 

@@ -37,7 +37,7 @@ per_person as (
         count(*) as frequency_orders,
         coalesce(sum(net_amount_usd), 0) as monetary_usd,
         avg(discount_share) as avg_discount_share,
-        {{ dbt.datediff('cast(max(ordered_at) as date)', 'max(as_of_date)', 'day') }} as recency_days
+        {{ datediff('cast(max(ordered_at) as date)', 'max(as_of_date)', 'day') }} as recency_days
     from orders_until_as_of
     group by person_id
 ),
@@ -74,7 +74,9 @@ final as (
     select
         scored.*,
         currency_ranked.currency as primary_order_currency,
-        cast(scored.r_score as varchar) || cast(scored.f_score as varchar) || cast(scored.m_score as varchar) as rfm_cell,
+        cast(scored.r_score as varchar)
+        || cast(scored.f_score as varchar)
+        || cast(scored.m_score as varchar) as rfm_cell,
         scored.monetary_usd / scored.frequency_orders as avg_order_value_usd
     from scored
     left join currency_ranked

@@ -6,7 +6,7 @@ tickets as (
 
 -- blocked identifiers (placeholders, shared inboxes) belong to nobody
 identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_identifiers_retained') }}
     where person_id is not null
 ),
 

@@ -6,7 +6,7 @@ intervals as (
 
 -- blocked identifiers (placeholders, shared inboxes) belong to nobody
 identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_identifiers_retained') }}
     where person_id is not null
 ),
 
@@ -14,13 +14,13 @@ as_of as (
     select * from {{ ref('int_as_of_resolved') }}
 ),
 
--- what a person without any consent record is assumed to have said, per purpose (var consent_default_granted)
+-- what a person without any record of a purpose is assumed to have said (var consent_purposes_granted_by_default)
 purposes as (
-    {% for purpose, granted in var('consent_default_granted').items() -%}
-        select
-            '{{ purpose }}' as purpose,
-            {{ 'true' if granted else 'false' }} as is_granted_by_default
-        {% if not loop.last %}union all{% endif %}
+    {% for purpose in known_values('consent_purpose') -%}
+    select
+        '{{ purpose }}' as purpose,
+        {{ 'true' if purpose in var('consent_purposes_granted_by_default') else 'false' }} as is_granted_by_default
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -44,7 +44,7 @@ intervals_at_as_of as (
 
 final as (
     select
-        {{ dbt.hash("persons.person_id || '|' || purposes.purpose") }} as consent_state_id,
+        {{ hash("persons.person_id || '|' || purposes.purpose") }} as consent_state_id,
         persons.person_id,
         purposes.purpose,
         coalesce(intervals_at_as_of.is_granted, purposes.is_granted_by_default) as is_granted,

@@ -6,7 +6,7 @@ consent_events as (
 
 -- blocked identifiers (placeholders, shared inboxes) belong to nobody
 identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_identifiers_retained') }}
     where person_id is not null
 ),
 
@@ -80,7 +80,7 @@ intervals as (
 
 final as (
     select
-        {{ dbt.hash("person_id || '|' || purpose || '|' || cast(valid_from as varchar)") }} as consent_interval_id,
+        {{ hash("person_id || '|' || purpose || '|' || cast(valid_from as varchar)") }} as consent_interval_id,
         person_id,
         purpose,
         is_granted,

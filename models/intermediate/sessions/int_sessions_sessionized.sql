@@ -5,6 +5,7 @@
         unique_key='device_id',
         on_schema_change='fail',
         tags=['person_level'],
+        post_hook="{{ delete_erased_rows(person_columns=['person_id'], identifier_columns={'anonymous_id': 'anonymous_id'}) }}",
     )
 }}
 
@@ -12,14 +13,7 @@
     lookback window or whose identity changed, and the delete+insert on device_id swaps them whole. A late
     event can merge or split old sessions of its device, and a new login can move a device to another
     person; both only touch the devices rebuilt, so an incremental run equals a full refresh. -#}
-{%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 -%}
-{%- set reprocess_from_at = none -%}
-{%- if is_incremental() and execute -%}
-    {%- set window_start_sql -%}
-        select {{ add_minutes('max(last_received_at)', -lookback_minutes) }} from {{ this }}
-    {%- endset -%}
-    {%- set reprocess_from_at = run_query(window_start_sql).columns[0].values()[0] -%}
-{%- endif %}
+{%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 %}
 
 with
 
@@ -31,6 +25,15 @@ events as (
 
 stored_sessions as (
     select * from {{ this }}
+),
+
+-- events received from here on may belong to sessions that changed (everything when the table is empty)
+reprocess_window as (
+    select
+        coalesce(
+            {{ add_minutes('max(last_received_at)', -lookback_minutes) }}, cast('0001-01-01' as timestamp)
+        ) as reprocess_from_at
+    from stored_sessions
 ),
 {%- endif %}
 
@@ -76,9 +79,7 @@ stored_identities as (
 devices_with_new_events as (
     select distinct device_id
     from streamed
-    {%- if reprocess_from_at is not none %}
-        where received_at >= cast('{{ reprocess_from_at }}' as timestamp)
-    {%- endif %}
+    where received_at >= (select reprocess_window.reprocess_from_at from reprocess_window)
 ),
 
 devices_with_moved_identity as (
@@ -106,8 +107,8 @@ scoped_events as (
     inner join device_identities
         on streamed.device_id = device_identities.device_id
     {%- if is_incremental() %}
-        inner join devices_to_rebuild
-            on streamed.device_id = devices_to_rebuild.device_id
+    inner join devices_to_rebuild
+        on streamed.device_id = devices_to_rebuild.device_id
     {%- endif %}
 ),
 

@@ -19,9 +19,8 @@ sessions_with_orders as (
     inner join orders
         on
             sessions.person_id = orders.person_id
-            and orders.ordered_at >= sessions.session_start_at
-            and orders.ordered_at
-            <= {{ add_minutes('sessions.session_end_at', inactivity_minutes) }}
+            and sessions.session_start_at <= orders.ordered_at
+            and {{ add_minutes('sessions.session_end_at', inactivity_minutes) }} >= orders.ordered_at
 ),
 
 final as (

@@ -19,8 +19,8 @@ as_of as (
 final as (
     select
         cast(
-            health_checks.experiment_id || '|' || health_checks.health_check || '|' || coalesce(health_checks.metric, '')
-            as varchar
+            health_checks.experiment_id || '|' || health_checks.health_check
+            || '|' || coalesce(health_checks.metric, '') as varchar
         ) as experiment_health_check_id,
         cast(health_checks.experiment_id as varchar) as experiment_id,
         cast(registry.name as varchar) as experiment_name,

@@ -19,7 +19,7 @@ as_of as (
 final as (
     select
         cast(readouts.experiment_id || '|' || readouts.metric || '|' || readouts.variant as varchar)
-        as experiment_result_id,
+            as experiment_result_id,
         cast(readouts.experiment_id as varchar) as experiment_id,
         cast(registry.name as varchar) as experiment_name,
         cast(readouts.metric as varchar) as metric,
@@ -29,7 +29,7 @@ final as (
         cast(readouts.is_primary as boolean) as is_primary,
         cast(readouts.is_guardrail as boolean) as is_guardrail,
         cast(readouts.units as bigint) as units,
-        cast(readouts.value as double) as value,
+        cast(readouts.value as double) as variant_value,
         cast(readouts.control_value as double) as control_value,
         cast(readouts.abs_lift as double) as abs_lift,
         cast(readouts.abs_lift_ci_low as double) as abs_lift_ci_low,

@@ -15,7 +15,7 @@ final as (
         cast(segment_readouts.segment as varchar) as segment,
         cast(segment_readouts.variant as varchar) as variant,
         cast(segment_readouts.units as bigint) as units,
-        cast(segment_readouts.value as double) as value,
+        cast(segment_readouts.value as double) as variant_value,
         cast(segment_readouts.control_value as double) as control_value,
         cast(segment_readouts.abs_lift as double) as abs_lift,
         cast(segment_readouts.abs_lift_ci_low as double) as abs_lift_ci_low,

@@ -3,7 +3,7 @@
 with
 
 identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_identifiers_retained') }}
 ),
 
 final as (

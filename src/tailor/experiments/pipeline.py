@@ -1,4 +1,4 @@
-"""What the experiment dbt models call: warehouse frames in, mart-shaped readout, health, segment and bandit frames out.
+"""What the experiment dbt models call: warehouse frames in; readout, health, segment and bandit frames out.
 
 The statistics live in the sibling modules; this module only reshapes the registry seed and the unit-level
 frames built in SQL, adds the checks and columns that need the build's context (runtime, power for a target
@@ -59,7 +59,7 @@ class ReadoutOptions:
     max_multiple_variant_share: float = 0.01
     min_runtime_days: float = 7.0
     use_cuped: bool = True
-    bandit_floor: float = 0.0
+    bandit_floor: float = 0.05
     bandit_draws: int = 100_000
     bandit_seed: int = 0
 
@@ -189,7 +189,7 @@ def _enrich(
 def _typed(frame: pd.DataFrame, columns: Sequence[str], ints: Sequence[str] = ()) -> pd.DataFrame:
     """Columns in a fixed order with dtypes the marts' contracts expect, empty frames included."""
     text = {"experiment_id", "variant", "metric", "segment", "health_check", "message", "failed_health_checks"}
-    text |= {"conclusion"}
+    text.add("conclusion")
     dtypes = {
         c: "str" if c in text else "bool" if c.startswith("is_") else "int64" if c in ints else "float64"
         for c in columns
@@ -206,7 +206,7 @@ def _assignments(exposures: pd.DataFrame, with_segments: bool) -> pd.DataFrame:
 
 
 def _unit_metrics(unit_metrics: pd.DataFrame) -> pd.DataFrame:
-    frame = unit_metrics.rename(columns={"experiment_unit_id": "unit_id"})
+    frame = unit_metrics.rename(columns={"experiment_unit_id": "unit_id", "metric_value": "value"})
     return frame[[c for c in UNIT_METRIC_COLUMNS if c in frame]]
 
 

@@ -1,4 +1,4 @@
-"""Completes person features for the profile mart: KNN-imputes what is sensibly imputable, flags it, and
+"""Completes person features for the profile mart: imputes what is sensibly imputable, flags it, and
 scores how much each profile can be trusted."""
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ NEIGHBOUR_CATEGORIES: tuple[str, ...] = ("primary_order_currency",)
 # are not: gender is self-described, and a missing tier means "not a member", a fact rather than a gap.
 CATEGORICAL_TARGETS: tuple[str, ...] = ("age_band", "country_code")
 NUMERIC_TARGETS: tuple[str, ...] = ("price_sensitivity",)
+# What a target is computed from is missing exactly when the target is: useless, even misleading, as a feature.
+TARGET_INPUTS: dict[str, tuple[str, ...]] = {"price_sensitivity": ("avg_discount_share", "relative_price_level")}
 DEMOGRAPHIC_COLUMNS: tuple[str, ...] = ("age_band", "gender", "country_code")
 
 
@@ -74,6 +76,7 @@ def complete_profiles(features: pd.DataFrame, settings: CompletionSettings | Non
         numeric_targets=[c for c in NUMERIC_TARGETS if c in frame],
         categorical_features=[c for c in NEIGHBOUR_CATEGORIES if c in frame],
         settings=settings.imputation,
+        excluded_features=TARGET_INPUTS,
     )
     observed_demographics = np.sum([frame[c].notna().to_numpy() for c in DEMOGRAPHIC_COLUMNS if c in frame], axis=0)
     confidence = profile_confidence(

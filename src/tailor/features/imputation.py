@@ -11,7 +11,7 @@ and a fill would be noise dressed up as data), and a category only where the mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,17 +156,20 @@ def impute_columns(
     numeric_targets: Sequence[str] = (),
     categorical_features: Sequence[str] = (),
     settings: ImputationSettings | None = None,
+    excluded_features: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per `key` with each target filled and a `<target>_is_imputed` flag. Rows are sorted by the
     key first so the same input always yields the same neighbours. A target never serves as its own
-    feature."""
+    feature, nor do the features `excluded_features[target]` names (those it is computed from, which are
+    missing exactly when it is)."""
     ordered = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
     result = pd.DataFrame({key: ordered[key]})
     for target in [*categorical_targets, *numeric_targets]:
+        excluded = {target, *(excluded_features or {}).get(target, ())}
         matrix = feature_matrix(
             ordered,
-            [c for c in feature_columns if c != target],
-            [c for c in categorical_features if c != target],
+            [c for c in feature_columns if c not in excluded],
+            [c for c in categorical_features if c not in excluded],
         )
         filled, is_imputed = impute_target(
             matrix, ordered[target], settings=settings, categorical=target in categorical_targets

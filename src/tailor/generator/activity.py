@@ -213,8 +213,10 @@ def simulate_chunk(rng: np.random.Generator, world: World, chunk: int, lo: int, 
     converted, purchase = _plant_conversions(rng, world, s, purchase, rec, lo, hi)
     treat_from = np.full(hi - lo, np.inf)
     treat_from[rec.person[rec.variant == 1] - lo] = rec.assigned_at[rec.variant == 1]
+    exposed_from = np.full(hi - lo, np.inf)
+    exposed_from[rec.person - lo] = rec.assigned_at
 
-    ev = _event_rows(rng, world, s, s_persona, purchase, treat_from, lo)
+    ev, rec_views, rec_clicks = _event_rows(rng, world, s, s_persona, purchase, treat_from, exposed_from, lo)
     orders, items, checkout_value = _orders(rng, world, s, ev, rec, converted, chunk, lo)
     s_user = _session_user(s, pop)
     events = _events_table(rng, world, s, ev, s_user, checkout_value)
@@ -231,7 +233,9 @@ def simulate_chunk(rng: np.random.Generator, world: World, chunk: int, lo: int, 
         {"experiment_id": np.full(len(a.unit), a.experiment.experiment_id, dtype=object), "person": a.person,
          "variant": a.variant, "assigned_at": a.assigned_at,
          "p_base": CONVERSION_BASE[pop.persona[a.person]],
-         "converted_draw": converted if a is rec else np.zeros(len(a.unit), dtype=bool)}
+         "converted_draw": converted if a is rec else np.zeros(len(a.unit), dtype=bool),
+         "rec_impressions": rec_views[a.person - lo] if a is rec else np.zeros(len(a.unit), dtype=np.int64),
+         "rec_clicks": rec_clicks[a.person - lo] if a is rec else np.zeros(len(a.unit), dtype=np.int64)}
         for a in assignments
     ]
     return ChunkResult(events, pages, identifies, orders, items, assign_table, s, s_user, persons, exp_units)
@@ -257,8 +261,12 @@ def _part(sess: np.ndarray, seq: np.ndarray, etype: int | np.ndarray, item: np.n
 
 
 def _event_rows(rng: np.random.Generator, world: World, s: dict[str, np.ndarray], s_persona: np.ndarray,
-                purchase: np.ndarray, treat_from: np.ndarray, lo: int) -> dict[str, np.ndarray]:
-    """Every event of the chunk's sessions in time order: browse mix, cart companions, rec clicks, funnels."""
+                purchase: np.ndarray, treat_from: np.ndarray, exposed_from: np.ndarray, lo: int
+                ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Every event of the chunk's sessions in time order: browse mix, cart companions, rec clicks, funnels.
+
+    Also returns per person of the chunk the recommendation impressions and clicks since exp_rec_carousel
+    assignment (the planted rec_ctr lift)."""
     ns = len(s_persona)
     n_browse = 1 + rng.poisson(EVENTS_PER_SESSION[s_persona] - 1.0)
     b_sess = np.repeat(np.arange(ns), n_browse)
@@ -287,7 +295,12 @@ def _event_rows(rng: np.random.Generator, world: World, s: dict[str, np.ndarray]
     lift = next(e for e in REGISTRY if e.experiment_id == "exp_rec_carousel").rec_ctr_lift
     treated = s["start"][imp_sess] >= treat_from[s["person"][imp_sess] - lo]
     ctr = REC_CTR[s_persona[imp_sess]] * np.where(treated, 1.0 + lift, 1.0)
-    clicked = imp[rng.random(len(imp)) < ctr]
+    is_click = rng.random(len(imp)) < ctr
+    clicked = imp[is_click]
+    imp_person = s["person"][imp_sess] - lo
+    exposed = s["start"][imp_sess] >= exposed_from[imp_person]
+    rec_views = np.bincount(imp_person[exposed], minlength=len(exposed_from))
+    rec_clicks = np.bincount(imp_person[exposed & is_click], minlength=len(exposed_from))
     parts.append(_part(b_sess[clicked], b_seq[clicked] + 0.2, ET["recommendation_click"], b_item[clicked],
                        slot=b_slot[clicked], placement=b_place[clicked]))
     parts.append(_part(b_sess[clicked], b_seq[clicked] + 0.4, ET["product_view"], b_item[clicked], src=3))
@@ -323,7 +336,7 @@ def _event_rows(rng: np.random.Generator, world: World, s: dict[str, np.ndarray]
     scroll_cum = np.cumsum(SCROLL_MIX, axis=1)[persona[scroll]]
     ev["scroll"] = np.zeros(n, dtype=np.int64)
     ev["scroll"][scroll] = SCROLL_LEVELS[(rng.random(scroll.sum())[:, None] > scroll_cum).sum(axis=1).clip(0, 3)]
-    return ev
+    return ev, rec_views, rec_clicks
 
 
 def _orders(rng: np.random.Generator, world: World, s: dict[str, np.ndarray], ev: dict[str, np.ndarray],

@@ -41,7 +41,7 @@ SCALES: dict[str, ScaleConfig] = {
     "sample": ScaleConfig("sample", n_persons=5_000, n_items=1_000, days=90, chunk_persons=5_000),
     "m": ScaleConfig("m", n_persons=100_000, n_items=5_000, days=90, chunk_persons=25_000,
                      brands_per_category=15),
-    "l": ScaleConfig("l", n_persons=1_000_000, n_items=50_000, days=90, chunk_persons=50_000,
+    "l": ScaleConfig("l", n_persons=1_000_000, n_items=50_000, days=90, chunk_persons=25_000,
                      brands_per_category=40),
 }
 

@@ -154,7 +154,7 @@ def _break(rng: np.random.Generator, name: str, reason: str, rows: pa.Table, con
     if reason == "orphan_product_id":
         return _set(rows, "product_id", list(rng.choice(context["orphan_product_ids"], k)))
     if reason == "orphan_order_id":
-        return _set(rows, "order_id", text.numbered("O9", rng.integers(0, 999_999_999, k), 9))
+        return _set(rows, "order_id", text.numbered("O7", rng.integers(0, 999_999_999, k), 9))
     if reason == "unknown_currency":
         return _set(rows, "currency", list(text.pick(rng, ("BTC", "XTS", "ZZZ"), k)))
     if reason == "negative_amount":

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 
 import numpy as np
-
-from tailor.generator.text import epoch_s
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,8 @@ class Experiment:
 
 
 def _parse(stamp: str) -> float:
-    import datetime as dt
-
-    moment = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
-    return float(epoch_s(moment.date()) + moment.hour * 3600 + moment.minute * 60 + moment.second)
+    moment = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    return moment.timestamp()
 
 
 REGISTRY: tuple[Experiment, ...] = (

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -13,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tailor.generator import crm, dirty, output, support, text
-from tailor.generator.activity import build_world, simulate_chunk
+from tailor.generator.activity import World, build_world, simulate_chunk
 from tailor.generator.catalog import build_catalog
 from tailor.generator.config import (
     CURRENCY_RATES_TO_USD,
@@ -41,14 +46,100 @@ from tailor.generator.truth import (
 STREAM_KEYS = {"events.events": "event_id", "web.pages": "id", "web.identifies": "id"}
 
 
+@dataclass(frozen=True)
+class ChunkJob:
+    chunk: int
+    lo: int
+    hi: int
+    landing: Path
+    pending: Path
+    end_day: int
+    sim_end_day: int
+
+
+@dataclass
+class ChunkOutput:
+    """What a chunk hands back after writing its stream partitions (small enough to pickle)."""
+
+    SNAPSHOT_KEYS: ClassVar[tuple[str, ...]] = ("orders", "items", "assignments", "consent", "intervals")
+    chunk: int
+    lo: int
+    hi: int
+    snapshots: dict[str, pa.Table]
+    sightings: Sightings
+    dirty: list[pd.DataFrame]
+    n_sessions: np.ndarray
+    n_orders: np.ndarray
+    first_person: np.ndarray
+    first_start: np.ndarray
+    exp_units: list[dict[str, np.ndarray]]
+    n_events: int
+
+
+def run_chunk(world: World, job: ChunkJob) -> ChunkOutput:
+    """Simulates one chunk of persons, plants its dirty stream rows and writes its stream part files."""
+    crng = np.random.default_rng([world.seed, 1, job.chunk])
+    res = simulate_chunk(crng, world, job.chunk, job.lo, job.hi)
+    sightings = Sightings()
+    dirty_parts = []
+    orphan_items = world.catalog.unused_ids[1000:]
+    for name, rows in (("events.events", res.events), ("web.pages", res.pages),
+                       ("web.identifies", res.identifies)):
+        table, day = rows.table, rows.day
+        sightings.add_stream(table, day)
+        planted = dirty.plant(
+            crng, name, table, STREAM_KEYS[name], DIRTY_SHARE, lambda k, r=crng: text.uuids(r, k),
+            at_least_one=job.chunk == 0,
+            context={"orphan_item_ids": orphan_items,
+                     "can_shift": lambda base, shift, d=day: d[base] + shift <= job.sim_end_day})
+        dirty_day = day[planted.base] + planted.shift_days
+        output.write_stream_part(job.landing, job.pending, name, table, day, planted.rows, dirty_day, job.chunk,
+                                 job.end_day)
+        dirty_parts.append(dirty_frame(name, planted, dirty_day))
+    consent, intervals = consent_events(crng, world.pop, res.sessions, res.session_user, world.sim_end_s)
+    firsts = _firsts(res.sessions["person"])
+    return ChunkOutput(
+        chunk=job.chunk, lo=job.lo, hi=job.hi,
+        snapshots={"orders": res.orders, "items": res.order_items, "assignments": res.assignments,
+                   "consent": consent, "intervals": intervals},
+        sightings=sightings, dirty=dirty_parts, n_sessions=res.persons["n_sessions"],
+        n_orders=res.persons["n_orders"], first_person=res.sessions["person"][firsts],
+        first_start=res.sessions["start"][firsts], exp_units=res.exp_units, n_events=res.events.table.num_rows,
+    )
+
+
+_worker_world: list[World] = []  # set once per worker process by _init_worker (fork inherits the parent's)
+
+
+def _init_worker(world: World) -> None:
+    _worker_world.append(world)
+
+
+def _run_in_worker(job: ChunkJob) -> ChunkOutput:
+    return run_chunk(_worker_world[0], job)
+
+
+def _run_jobs(world: World, jobs: list[ChunkJob], workers: int) -> Iterator[ChunkOutput]:
+    """Chunk outputs in chunk order, from a fork-based process pool when workers > 1."""
+    if workers == 1 or "fork" not in mp.get_all_start_methods():
+        for job in jobs:
+            yield run_chunk(world, job)
+        return
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_init_worker,
+                             initargs=(world,)) as pool:
+        yield from pool.map(_run_in_worker, jobs)
+
+
 def _log(progress: Callable[[str], None] | None, message: str) -> None:
     if progress is not None:
         progress(message)
 
 
 def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: int = 1,
-             progress: Callable[[str], None] | None = None) -> dict:
-    """Writes out/landing/<scale>/, out/pending/<scale>/<dt>/ and out/truth/<scale>/; returns the manifest."""
+             progress: Callable[[str], None] | None = None, workers: int = 0) -> dict:
+    """Writes out/landing/<scale>/, out/pending/<scale>/<dt>/ and out/truth/<scale>/; returns the manifest.
+
+    workers: processes simulating chunks in parallel (0 = one per CPU); the output does not depend on it."""
     out = Path(out)
     landing, pending, truth = (out / part / cfg.name for part in ("landing", "pending", "truth"))
     for folder in (landing, pending, truth):
@@ -69,44 +160,27 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
     orphan_items = catalog.unused_ids[1000:]
     sightings = Sightings()
     dirty_parts: list[pd.DataFrame] = []
-    snap: dict[str, list[pa.Table]] = {"orders": [], "items": [], "assignments": [], "consent": [],
-                                       "intervals": []}
+    snap: dict[str, list[pa.Table]] = {key: [] for key in ChunkOutput.SNAPSHOT_KEYS}
     n_sessions = np.zeros(pop.n, dtype=np.int64)
     n_orders = np.zeros(pop.n, dtype=np.int64)
     first_active = np.full(pop.n, np.inf)
     exp_units = []
     n_events = 0
-    chunks = list(range(0, pop.n, cfg.chunk_persons))
-    for chunk, lo in enumerate(chunks):
-        hi = min(lo + cfg.chunk_persons, pop.n)
-        crng = np.random.default_rng([seed, 1, chunk])
-        res = simulate_chunk(crng, world, chunk, lo, hi)
-        for name, rows in (("events.events", res.events), ("web.pages", res.pages),
-                           ("web.identifies", res.identifies)):
-            table, day = rows.table, rows.day
-            sightings.add_stream(table, day)
-            planted = dirty.plant(
-                crng, name, table, STREAM_KEYS[name], DIRTY_SHARE, lambda k, r=crng: text.uuids(r, k),
-                at_least_one=chunk == 0,
-                context={"orphan_item_ids": orphan_items,
-                         "can_shift": lambda base, shift, d=day: d[base] + shift <= sim_end_day})
-            dirty_day = day[planted.base] + planted.shift_days
-            output.write_stream_part(landing, pending, name, table, day, planted.rows, dirty_day, chunk, end_day)
-            dirty_parts.append(dirty_frame(name, planted, dirty_day))
-            if name == "events.events":
-                n_events += table.num_rows
-        consent, intervals = consent_events(crng, pop, res.sessions, res.session_user, sim_end_s)
-        for key, table in (("orders", res.orders), ("items", res.order_items), ("assignments", res.assignments),
-                           ("consent", consent), ("intervals", intervals)):
-            snap[key].append(table)
-        persons = np.arange(lo, hi)
-        n_sessions[persons] = res.persons["n_sessions"]
-        n_orders[persons] = res.persons["n_orders"]
-        first = res.sessions["start"][_firsts(res.sessions["person"])]
-        first_active[res.sessions["person"][_firsts(res.sessions["person"])]] = first
-        exp_units += res.exp_units
-        _log(progress, f"chunk {chunk + 1}/{len(chunks)}: persons {lo}-{hi - 1}, {n_events:,} events so far "
-                       f"({time.monotonic() - clock:.0f}s)")
+    jobs = [ChunkJob(chunk, lo, min(lo + cfg.chunk_persons, pop.n), landing, pending, end_day, sim_end_day)
+            for chunk, lo in enumerate(range(0, pop.n, cfg.chunk_persons))]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    for done in _run_jobs(world, jobs, workers):
+        sightings.extend(done.sightings)
+        dirty_parts += done.dirty
+        for key in ChunkOutput.SNAPSHOT_KEYS:
+            snap[key].append(done.snapshots[key])
+        n_sessions[done.lo: done.hi] = done.n_sessions
+        n_orders[done.lo: done.hi] = done.n_orders
+        first_active[done.first_person] = done.first_start
+        exp_units += done.exp_units
+        n_events += done.n_events
+        _log(progress, f"chunk {done.chunk + 1}/{len(jobs)}: persons {done.lo}-{done.hi - 1}, "
+                       f"{n_events:,} events so far ({time.monotonic() - clock:.0f}s)")
 
     orders = pa.concat_tables(snap["orders"])
     items = pa.concat_tables(snap["items"])

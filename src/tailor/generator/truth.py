@@ -57,6 +57,9 @@ class Sightings:
         self._add("email", normalize_email(contacts["Email"]), day(contacts))
         self._add("email", normalize_email(tickets["customer_email"]), day(tickets))
 
+    def extend(self, other: Sightings) -> None:
+        self._parts += other._parts
+
     def first_seen(self) -> pd.DataFrame:
         table = pa.concat_tables(self._parts)
         grouped = table.group_by(["identifier_type", "value"]).aggregate([("day", "min")])
@@ -172,6 +175,10 @@ def experiments_truth(exp_units: list[dict[str, np.ndarray]], pop: Population, o
             "baseline_rate": float(u.loc[u["variant"] == 0, "p_base"].mean()) if len(u) else None,
             "realized_conversion_rate": {e.variants[v]: float(u.loc[u["variant"] == v, "converted"].mean())
                                          for v in range(len(e.variants)) if (u["variant"] == v).any()},
+            "realized_rec_ctr": {
+                e.variants[v]: float(u.loc[u["variant"] == v, "rec_clicks"].sum()
+                                     / max(u.loc[u["variant"] == v, "rec_impressions"].sum(), 1))
+                for v in range(len(e.variants)) if (u["variant"] == v).any()} if e.rec_ctr_lift else None,
             "realized_revenue_per_user_usd": {
                 e.variants[v]: float(u.loc[u["variant"] == v, "revenue_usd"].mean())
                 for v in range(len(e.variants)) if (u["variant"] == v).any()},
@@ -181,8 +188,9 @@ def experiments_truth(exp_units: list[dict[str, np.ndarray]], pop: Population, o
     units = pd.concat(rows, ignore_index=True)
     units["person_key"] = pop.person_key[units["person"].to_numpy()]
     units["assigned_at"] = pd.to_datetime(units["assigned_at"], unit="s", utc=True)
-    frame = units[["experiment_id", "person_key", "variant_name", "assigned_at", "p_base", "converted_draw",
-                   "converted", "revenue_usd"]].rename(columns={"variant_name": "variant"})
+    columns = ["experiment_id", "person_key", "variant_name", "assigned_at", "p_base", "converted_draw", "converted",
+               "revenue_usd", "rec_impressions", "rec_clicks"]
+    frame = units[columns].rename(columns={"variant_name": "variant"})
     return summary, frame
 
 

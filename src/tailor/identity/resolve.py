@@ -3,6 +3,10 @@
 Edges are processed in a fixed priority order (deterministic person-level links first, then device links by
 evidence), and a union that would give one person more identifiers of a type than its cap is refused and
 recorded, the guard warehouse-native CDPs use against shared devices and shared inboxes.
+
+Only the few components that would break a cap need that sequential pass: caps are monotone, so in any
+other component every union is accepted whatever the order, and plain connected components (vectorized)
+give the same answer.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 # Priority order: the first type present in a person names it (its anchor) and outranks the rest.
 IDENTIFIER_TYPES: tuple[str, ...] = ("user_id", "email_hash", "crm_contact_id", "anonymous_id")
@@ -91,98 +95,168 @@ def validate_caps(caps: Mapping[str, int] | None) -> dict[str, int]:
 
 
 def _check_edges(edges: pd.DataFrame) -> pd.DataFrame:
+    """Validated edges with plain object-dtype text columns (cheaper to hash and compare than Arrow text)."""
     missing = [c for c in EDGE_COLUMNS if c not in edges.columns]
     if missing:
         raise ValueError(f"edges lack columns {missing}")
-    edges = edges.copy()
-    if "is_blocked" not in edges.columns:
-        edges["is_blocked"] = False
-    edges["is_blocked"] = edges["is_blocked"].fillna(False).astype(bool)
-    edges["n_observations"] = edges["n_observations"].fillna(1).astype("int64")
-    for side in ("left", "right"):
-        types = edges[f"{side}_type"].dropna().unique()
-        unknown = set(types) - set(IDENTIFIER_TYPES)
-        if unknown:
-            raise ValueError(f"unknown identifier types in {side}_type: {sorted(unknown)}")
-    if edges["left_type"].isna().any() or edges["left_value"].isna().any():
-        raise ValueError("every edge row needs a left identifier")
-    if (edges["is_blocked"] & edges["right_type"].notna()).any():
-        raise ValueError("is_blocked marks an identifier seen alone: a blocked row must have no right side")
-    return edges
-
-
-def _endpoints(edges: pd.DataFrame) -> pd.DataFrame:
-    """Every (identifier, row) incidence, both sides of each edge stacked."""
-    parts = []
-    for side in ("left", "right"):
-        part = edges[[f"{side}_type", f"{side}_value", "first_seen_at", "last_seen_at", "is_blocked"]]
-        part = part.rename(columns={f"{side}_type": "identifier_type", f"{side}_value": "identifier_value"})
-        if side == "right":
-            part = part.assign(is_blocked=False)  # a blocked flag names the left (only) identifier
-        parts.append(part.dropna(subset=["identifier_type", "identifier_value"]))
-    return pd.concat(parts, ignore_index=True)
-
-
-def _node_table(edges: pd.DataFrame) -> pd.DataFrame:
-    """One row per identifier, sorted by (type priority, value): the row number is its code and anchor rank."""
-    endpoints = _endpoints(edges)
-    nodes = endpoints.groupby(["identifier_type", "identifier_value"], sort=False, observed=True).agg(
-        first_seen_at=("first_seen_at", "min"),
-        last_seen_at=("last_seen_at", "max"),
-        is_blocked=("is_blocked", "max"),
-    )
-    nodes = nodes.reset_index()
-    nodes["type_rank"] = nodes["identifier_type"].map({t: i for i, t in enumerate(IDENTIFIER_TYPES)})
-    nodes["type_rank"] = nodes["type_rank"].astype("int64")
-    nodes["identifier_value"] = nodes["identifier_value"].astype(str)
-    nodes = nodes.sort_values(["type_rank", "identifier_value"], kind="mergesort", ignore_index=True)
-    nodes["identifier_key"] = nodes["identifier_type"].astype(str) + ":" + nodes["identifier_value"]
-    return nodes
-
-
-def _ranked_pairs(edges: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
-    """Distinct identifier pairs in processing order, each with its strongest source as provenance.
-
-    Order: record links before device links, then more observations, then seen earlier, then by key, so
-    the outcome never depends on row order and the best-evidenced link wins a contested identifier.
-    """
-    code_of = pd.Series(np.arange(len(nodes)), index=nodes["identifier_key"].to_numpy())
-    links = edges[edges["right_type"].notna() & edges["right_value"].notna()]
-    left_key = links["left_type"].astype(str) + ":" + links["left_value"].astype(str)
-    right_key = links["right_type"].astype(str) + ":" + links["right_value"].astype(str)
-    a = code_of.reindex(left_key.to_numpy()).to_numpy()
-    b = code_of.reindex(right_key.to_numpy()).to_numpy()
-    pairs = pd.DataFrame(
+    is_blocked = edges["is_blocked"] if "is_blocked" in edges.columns else pd.Series(False, index=edges.index)
+    checked = pd.DataFrame(
         {
-            "lo": np.minimum(a, b).astype("int64"),
-            "hi": np.maximum(a, b).astype("int64"),
-            "edge_source": links["edge_source"].astype(str).to_numpy(),
-            "n_observations": links["n_observations"].to_numpy(),
-            "first_seen_at": links["first_seen_at"].to_numpy(),
-            "last_seen_at": links["last_seen_at"].to_numpy(),
+            **{c: _as_text(edges[c]) for c in ("left_type", "left_value", "right_type", "right_value", "edge_source")},
+            "first_seen_at": pd.to_datetime(edges["first_seen_at"]).to_numpy(),
+            "last_seen_at": pd.to_datetime(edges["last_seen_at"]).to_numpy(),
+            "n_observations": edges["n_observations"].fillna(1).astype("int64").to_numpy(),
+            "is_blocked": is_blocked.fillna(False).astype(bool).to_numpy(),
         }
     )
-    pairs = pairs[pairs["lo"] != pairs["hi"]]
-    by_evidence = pairs.sort_values(
-        ["lo", "hi", "n_observations", "edge_source"], ascending=[True, True, False, True], kind="mergesort"
+    for side in ("left", "right"):
+        unknown = set(checked[f"{side}_type"].dropna().unique()) - set(IDENTIFIER_TYPES)
+        if unknown:
+            raise ValueError(f"unknown identifier types in {side}_type: {sorted(unknown)}")
+    if checked["left_type"].isna().any() or checked["left_value"].isna().any():
+        raise ValueError("every edge row needs a left identifier")
+    if (checked["is_blocked"] & checked["right_type"].notna()).any():
+        raise ValueError("is_blocked marks an identifier seen alone: a blocked row must have no right side")
+    return checked
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """Text as an object-dtype Series (None for missing)."""
+    return pd.Series(np.array(column.to_numpy(dtype=object, na_value=None), dtype=object), dtype=object)
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """Identifiers coded in priority order (type, then value: code order is anchor order) and their links."""
+
+    types: np.ndarray  # object: identifier_type per code
+    values: np.ndarray  # object: identifier_value per code
+    type_rank: np.ndarray  # index into IDENTIFIER_TYPES per code
+    first_seen_at: np.ndarray
+    last_seen_at: np.ndarray
+    is_blocked: np.ndarray
+    pairs: pd.DataFrame  # distinct links lo < hi between unblocked identifiers, with their evidence
+    component: np.ndarray  # connected component of every identifier, caps ignored
+
+    def keys(self, codes: np.ndarray) -> np.ndarray:
+        """'type:value' keys of the given codes."""
+        return self.types[codes] + ":" + self.values[codes]
+
+
+def _encode(types: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code every (type, value) incidence so that code order is (type priority, value) order.
+
+    Values are factorized per type, sorted, so no 'type:value' strings are built. Returns the code per
+    incidence, the type rank per code and the value per code.
+    """
+    codes = np.full(len(values), -1, dtype="int64")
+    type_code, type_names = pd.factorize(types.to_numpy())
+    ranks, uniques_by_type = [], []
+    offset = 0
+    for rank, identifier_type in enumerate(IDENTIFIER_TYPES):
+        is_type = type_code == (list(type_names).index(identifier_type) if identifier_type in type_names else -2)
+        type_codes, uniques = pd.factorize(values[is_type].to_numpy(), sort=True)
+        codes[is_type] = type_codes + offset
+        ranks.append(np.full(len(uniques), rank, dtype="int64"))
+        uniques_by_type.append(np.asarray(uniques, dtype=object))
+        offset += len(uniques)
+    return codes, np.concatenate(ranks), np.concatenate(uniques_by_type)
+
+
+def _graph(edges: pd.DataFrame) -> _Graph:
+    edges = _check_edges(edges)
+    n_rows = len(edges)
+    has_right = (edges["right_type"].notna() & edges["right_value"].notna()).to_numpy()
+    types = pd.concat([edges["left_type"], edges["right_type"][has_right]], ignore_index=True)
+    values = pd.concat([edges["left_value"], edges["right_value"][has_right]], ignore_index=True)
+    codes, type_rank, node_values = _encode(types, values)
+    incidences = pd.DataFrame(
+        {
+            "code": codes,
+            "first_seen_at": np.concatenate([edges["first_seen_at"], edges["first_seen_at"][has_right]]),
+            "last_seen_at": np.concatenate([edges["last_seen_at"], edges["last_seen_at"][has_right]]),
+            "is_blocked": np.concatenate([edges["is_blocked"], np.zeros(int(has_right.sum()), bool)]),
+        }
     )
-    grouped = by_evidence.groupby(["lo", "hi"], sort=False)
-    ranked = grouped.agg(
-        edge_source=("edge_source", "first"),
-        n_observations=("n_observations", "sum"),
-        first_seen_at=("first_seen_at", "min"),
-        last_seen_at=("last_seen_at", "max"),
-    ).reset_index()
-    is_device = nodes["identifier_type"].isin(DEVICE_TYPES).to_numpy()
-    ranked["tier"] = (is_device[ranked["lo"].to_numpy()] | is_device[ranked["hi"].to_numpy()]).astype("int64")
-    ranked = ranked.sort_values(
+    seen = incidences.groupby("code", sort=True).agg(
+        first_seen_at=("first_seen_at", "min"), last_seen_at=("last_seen_at", "max"), is_blocked=("is_blocked", "max")
+    )
+    is_blocked = seen["is_blocked"].to_numpy()
+
+    left, right = codes[:n_rows][has_right], codes[n_rows:]
+    keep = ~is_blocked[left] & ~is_blocked[right] & (left != right)
+    links = edges[has_right][keep]
+    pairs = _distinct_pairs(np.minimum(left, right)[keep], np.maximum(left, right)[keep], links)
+    n_nodes = len(node_values)
+    adjacency = coo_matrix(
+        (np.ones(len(pairs), dtype="int8"), (pairs["lo"].to_numpy(), pairs["hi"].to_numpy())), shape=(n_nodes, n_nodes)
+    )
+    _, component = connected_components(adjacency, directed=False)
+    return _Graph(
+        types=np.asarray(IDENTIFIER_TYPES, dtype=object)[type_rank],
+        values=node_values,
+        type_rank=type_rank,
+        first_seen_at=seen["first_seen_at"].to_numpy(),
+        last_seen_at=seen["last_seen_at"].to_numpy(),
+        is_blocked=is_blocked,
+        pairs=pairs,
+        component=component.astype("int64"),
+    )
+
+
+def _distinct_pairs(lo: np.ndarray, hi: np.ndarray, links: pd.DataFrame) -> pd.DataFrame:
+    """One row per identifier pair; its provenance is the source with the most observations of it."""
+    source_code, sources = pd.factorize(links["edge_source"].to_numpy(), sort=True)
+    n_observations = links["n_observations"].to_numpy()
+    order = np.lexsort((source_code, -n_observations, hi, lo))
+    by_evidence = pd.DataFrame(
+        {
+            "lo": lo[order],
+            "hi": hi[order],
+            "source_code": source_code[order],
+            "n_observations": n_observations[order],
+            "first_seen_at": links["first_seen_at"].to_numpy()[order],
+            "last_seen_at": links["last_seen_at"].to_numpy()[order],
+        }
+    )
+    pairs = (
+        by_evidence.groupby(["lo", "hi"], sort=False)
+        .agg(
+            source_code=("source_code", "first"),
+            n_observations=("n_observations", "sum"),
+            first_seen_at=("first_seen_at", "min"),
+            last_seen_at=("last_seen_at", "max"),
+        )
+        .reset_index()
+    )
+    pairs["edge_source"] = pd.Series(np.asarray(sources, dtype=object)[pairs["source_code"].to_numpy()], dtype=object)
+    return pairs.drop(columns="source_code")
+
+
+def _processing_order(pairs: pd.DataFrame, graph_types: np.ndarray) -> np.ndarray:
+    """Positions of `pairs` in the order unions are tried.
+
+    Record links before device links, then more observations, then seen earlier, then by code, so the
+    outcome never depends on row order and the best-evidenced link wins a contested identifier.
+    """
+    is_device = np.isin(graph_types, list(DEVICE_TYPES))
+    lo, hi = pairs["lo"].to_numpy(), pairs["hi"].to_numpy()
+    keys = pd.DataFrame(
+        {
+            "tier": (is_device[lo] | is_device[hi]).astype("int64"),
+            "n_observations": pairs["n_observations"].to_numpy(),
+            "first_seen_at": pairs["first_seen_at"].to_numpy(),
+            "lo": lo,
+            "hi": hi,
+        }
+    )
+    ranked = keys.sort_values(
         ["tier", "n_observations", "first_seen_at", "lo", "hi"],
         ascending=[True, False, True, True, True],
         na_position="last",
         kind="mergesort",
-        ignore_index=True,
     )
-    return ranked
+    return ranked.index.to_numpy()
 
 
 def union_with_caps(
@@ -231,8 +305,12 @@ def union_with_caps(
     return roots, np.asarray(refused, dtype="int64")
 
 
-def _parents_in_forest(n_nodes: int, lo: np.ndarray, hi: np.ndarray, anchors: np.ndarray) -> np.ndarray:
-    """Each node's neighbour on its path to its anchor through accepted edges (-1 for anchors)."""
+def _parents_towards_anchor(n_nodes: int, lo: np.ndarray, hi: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """Each node's neighbour on a shortest path to its anchor through accepted edges (-1 for anchors).
+
+    Breadth-first from every anchor at once; ties go to the neighbour met first in code order, which an
+    unrelated person's identifiers never change.
+    """
     root = n_nodes  # a virtual node joined to every anchor, so one traversal covers every person
     rows = np.concatenate([lo, np.full(len(anchors), root)])
     cols = np.concatenate([hi, anchors])
@@ -243,19 +321,31 @@ def _parents_in_forest(n_nodes: int, lo: np.ndarray, hi: np.ndarray, anchors: np
     return parents
 
 
-def _graph(edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(resolvable identifiers in code order, blocked identifiers, ranked pairs between resolvable ones)."""
-    edges = _check_edges(edges)
-    all_nodes = _node_table(edges)
-    blocked_keys = set(all_nodes.loc[all_nodes["is_blocked"], "identifier_key"])
-    if blocked_keys:
-        left_key = edges["left_type"].astype(str) + ":" + edges["left_value"].astype(str)
-        right_key = edges["right_type"].astype(str) + ":" + edges["right_value"].astype(str)
-        touches_blocked = left_key.isin(blocked_keys) | (edges["right_type"].notna() & right_key.isin(blocked_keys))
-        edges = edges[~touches_blocked]
-    nodes = all_nodes[~all_nodes["is_blocked"]].reset_index(drop=True)
-    blocked = all_nodes[all_nodes["is_blocked"]].reset_index(drop=True)
-    return nodes, blocked, _ranked_pairs(edges, nodes)
+def _breaks_cap(graph: _Graph, caps_by_rank: tuple[int, ...]) -> np.ndarray:
+    """Per identifier: does its component (caps ignored) hold more identifiers of some type than the cap?"""
+    n_components = int(graph.component.max()) + 1 if len(graph.component) else 0
+    counts = np.zeros((n_components, len(caps_by_rank)), dtype="int64")
+    np.add.at(counts, (graph.component, graph.type_rank), 1)
+    return (counts > np.asarray(caps_by_rank)).any(axis=1)[graph.component]
+
+
+def _person_labels(graph: _Graph, caps_by_rank: tuple[int, ...]) -> np.ndarray:
+    """A person label per identifier: its component, unless the component breaks a cap and must be split."""
+    labels = graph.component.copy()
+    suspects = _breaks_cap(graph, caps_by_rank)
+    members = np.flatnonzero(suspects)
+    if not len(members):
+        return labels
+    pairs = graph.pairs
+    inside = pairs[suspects[pairs["lo"].to_numpy()]]
+    inside = inside.take(_processing_order(inside, graph.types))
+    local = np.full(len(labels), -1, dtype="int64")
+    local[members] = np.arange(len(members))
+    roots, _ = union_with_caps(
+        graph.type_rank[members], local[inside["lo"].to_numpy()], local[inside["hi"].to_numpy()], caps_by_rank
+    )
+    labels[members] = len(labels) + members[roots]  # a fresh label per surviving root
+    return labels
 
 
 def resolve_identities(edges: pd.DataFrame, caps: Mapping[str, int] | None = None) -> Resolution:
@@ -265,72 +355,54 @@ def resolve_identities(edges: pd.DataFrame, caps: Mapping[str, int] | None = Non
     (true on rows naming a blocklisted identifier: it gets no person and links nothing).
     """
     cap_of = validate_caps(caps)
-    nodes, blocked, pairs = _graph(edges)
-    lo, hi = pairs["lo"].to_numpy(), pairs["hi"].to_numpy()
-    caps_by_rank = tuple(cap_of[t] for t in IDENTIFIER_TYPES)
-    roots, _ = union_with_caps(nodes["type_rank"].to_numpy(), lo, hi, caps_by_rank)
+    graph = _graph(edges)
+    pairs = graph.pairs
+    labels = _person_labels(graph, tuple(cap_of[t] for t in IDENTIFIER_TYPES))
 
-    n_nodes = len(nodes)
+    n_nodes = len(labels)
     codes = np.arange(n_nodes, dtype="int64")
-    anchor_of_root = np.full(n_nodes, n_nodes, dtype="int64")
-    np.minimum.at(anchor_of_root, roots, codes)  # codes are priority-sorted: the minimum is the anchor
-    anchor = anchor_of_root[roots]
-    keys = nodes["identifier_key"].to_numpy()
-    anchors = np.flatnonzero(anchor == codes)
-    person_of_anchor = {int(c): person_id_for(str(keys[c])) for c in anchors}
-    person_id = np.asarray([person_of_anchor[int(c)] for c in anchor], dtype=object)
+    anchor_of_label = np.full(int(labels.max()) + 1 if n_nodes else 0, n_nodes, dtype="int64")
+    np.minimum.at(anchor_of_label, labels, codes)  # codes are priority-sorted: the minimum is the anchor
+    anchor = anchor_of_label[labels]
+    is_anchor = (anchor == codes) & ~graph.is_blocked
+    anchors = np.flatnonzero(is_anchor)
+    person_of_code = np.full(n_nodes, None, dtype=object)
+    person_of_code[anchors] = [person_id_for(key) for key in graph.keys(anchors)]
+    person_id = person_of_code[anchor]
 
     # an edge left between two persons is exactly a refused one: persons only grow, so a union refused
     # once would break the same cap later
+    lo, hi = pairs["lo"].to_numpy(), pairs["hi"].to_numpy()
     accepted = anchor[lo] == anchor[hi]
-    parents = _parents_in_forest(n_nodes, lo[accepted], hi[accepted], anchors)
-    source_of_pair = pd.Series(
-        pairs.loc[accepted, "edge_source"].to_numpy(),
-        index=pd.MultiIndex.from_arrays([lo[accepted], hi[accepted]]),
-    )
+    parents = _parents_towards_anchor(n_nodes, lo[accepted], hi[accepted], anchors)
     child = np.flatnonzero(parents >= 0)
     via_source = np.full(n_nodes, None, dtype=object)
     via_identifier = np.full(n_nodes, None, dtype=object)
     if len(child):
-        pair_index = pd.MultiIndex.from_arrays([np.minimum(child, parents[child]), np.maximum(child, parents[child])])
-        via_source[child] = source_of_pair.reindex(pair_index).to_numpy()
-        via_identifier[child] = keys[parents[child]]
+        pair_key = pd.Index(lo[accepted] * n_nodes + hi[accepted])
+        child_key = np.minimum(child, parents[child]) * n_nodes + np.maximum(child, parents[child])
+        via_source[child] = pairs["edge_source"].to_numpy()[accepted][pair_key.get_indexer(child_key)]
+        via_identifier[child] = graph.keys(parents[child])
     n_refused = np.bincount(np.concatenate([lo[~accepted], hi[~accepted]]), minlength=n_nodes)
 
-    resolved = pd.DataFrame(
+    identifiers = pd.DataFrame(
         {
-            "identifier_type": nodes["identifier_type"].astype(str),
-            "identifier_value": nodes["identifier_value"],
+            "identifier_type": graph.types,
+            "identifier_value": graph.values,
             "person_id": person_id,
-            "is_person_anchor": anchor == codes,
+            "is_person_anchor": is_anchor,
             "attached_via_edge_source": via_source,
             "attached_via_identifier": via_identifier,
-            "is_blocked": False,
-            "n_refused_edges": n_refused[:n_nodes].astype("int64"),
-            "first_seen_at": nodes["first_seen_at"],
-            "last_seen_at": nodes["last_seen_at"],
+            "is_blocked": graph.is_blocked,
+            "n_refused_edges": n_refused.astype("int64"),
+            "first_seen_at": graph.first_seen_at,
+            "last_seen_at": graph.last_seen_at,
         }
     )
-    no_person = np.full(len(blocked), None, dtype=object)
-    blocked_rows = pd.DataFrame(
-        {
-            "identifier_type": blocked["identifier_type"].astype(str),
-            "identifier_value": blocked["identifier_value"],
-            "person_id": no_person,
-            "is_person_anchor": False,
-            "attached_via_edge_source": no_person,
-            "attached_via_identifier": no_person,
-            "is_blocked": True,
-            "n_refused_edges": 0,
-            "first_seen_at": blocked["first_seen_at"],
-            "last_seen_at": blocked["last_seen_at"],
-        }
-    )
-    frames = [frame for frame in (resolved, blocked_rows) if len(frame)]
-    identifiers = pd.concat(frames, ignore_index=True) if frames else resolved
-    identifiers = identifiers[list(IDENTIFIER_COLUMNS)]
-    refused = _refused_table(pairs, nodes, person_id, cap_of)
-    return Resolution(identifiers=identifiers, refused_edges=refused)
+    # resolvable identifiers first, blocked ones after, each in priority order
+    identifiers = identifiers.sort_values("is_blocked", kind="mergesort", ignore_index=True)
+    refused = _refused_table(graph, pairs[~accepted], labels, person_id, cap_of)
+    return Resolution(identifiers=identifiers[list(IDENTIFIER_COLUMNS)], refused_edges=refused)
 
 
 def refused_edges(
@@ -339,42 +411,49 @@ def refused_edges(
     """The refused edges of a finished resolution, rebuilt from its edges and identifiers without re-running it.
 
     Same rows as resolve_identities(edges, caps).refused_edges, for a pipeline that stores the two apart.
+    Only components that break a cap can hold a refused edge, so only their identifiers are looked up.
     """
     cap_of = validate_caps(caps)
-    nodes, _, pairs = _graph(edges)
+    graph = _graph(edges)
+    suspects = _breaks_cap(graph, tuple(cap_of[t] for t in IDENTIFIER_TYPES))
+    suspect_codes = np.flatnonzero(suspects)
+    suspect_keys = graph.keys(suspect_codes)
     resolved = identifiers[identifiers["person_id"].notna()]
-    person_of_key = pd.Series(
-        resolved["person_id"].to_numpy(dtype=object),
-        index=(resolved["identifier_type"].astype(str) + ":" + resolved["identifier_value"].astype(str)).to_numpy(),
-    )
-    person_id = person_of_key.reindex(nodes["identifier_key"].to_numpy()).to_numpy(dtype=object)
-    if pd.isna(person_id).any():
+    resolved_keys = (
+        resolved["identifier_type"].astype(str) + ":" + resolved["identifier_value"].astype(str)
+    ).to_numpy()
+    wanted = np.isin(resolved_keys, suspect_keys)
+    person_of_key = pd.Series(resolved["person_id"].to_numpy(dtype=object)[wanted], index=resolved_keys[wanted])
+    person_id = np.full(len(suspects), None, dtype=object)
+    person_id[suspect_codes] = person_of_key.reindex(suspect_keys).to_numpy(dtype=object)
+    if pd.isna(person_id[suspect_codes]).any():
         raise ValueError("identifiers do not cover every identifier of the edges")
-    return _refused_table(pairs, nodes, person_id, cap_of)
+    labels = np.full(len(suspects), -1, dtype="int64")
+    labels[suspect_codes] = pd.factorize(person_id[suspect_codes])[0]
+    pairs = graph.pairs
+    lo, hi = pairs["lo"].to_numpy(), pairs["hi"].to_numpy()
+    refused = pairs[suspects[lo] & (labels[lo] != labels[hi])]
+    return _refused_table(graph, refused, labels, person_id, cap_of)
 
 
 def _refused_table(
-    pairs: pd.DataFrame, nodes: pd.DataFrame, person_id: np.ndarray, cap_of: Mapping[str, int]
+    graph: _Graph, refused: pd.DataFrame, labels: np.ndarray, person_id: np.ndarray, cap_of: Mapping[str, int]
 ) -> pd.DataFrame:
-    """Pairs whose ends belong to different persons, with the highest-priority cap the two persons break."""
-    lo, hi = pairs["lo"].to_numpy(), pairs["hi"].to_numpy()
-    is_refused = person_id[lo] != person_id[hi]
-    refused = pairs[is_refused]
-    lo, hi = lo[is_refused], hi[is_refused]
-    person_code, _ = pd.factorize(person_id)
-    type_rank = nodes["type_rank"].to_numpy()
-    counts = np.zeros((person_code.max() + 1 if len(person_code) else 0, len(IDENTIFIER_TYPES)), dtype="int64")
-    np.add.at(counts, (person_code, type_rank), 1)
-    combined = counts[person_code[lo]] + counts[person_code[hi]]
+    """The refused pairs, with the highest-priority cap their two persons together break."""
+    lo, hi = refused["lo"].to_numpy(), refused["hi"].to_numpy()
+    involved = np.isin(labels, np.concatenate([labels[lo], labels[hi]]))
+    label_code, involved_labels = pd.factorize(labels[involved])
+    counts = np.zeros((len(involved_labels), len(IDENTIFIER_TYPES)), dtype="int64")
+    np.add.at(counts, (label_code, graph.type_rank[involved]), 1)
+    index = pd.Index(involved_labels)
+    combined = counts[index.get_indexer(labels[lo])] + counts[index.get_indexer(labels[hi])]
     broken = combined > np.asarray([cap_of[t] for t in IDENTIFIER_TYPES])
-    types = nodes["identifier_type"].astype(str).to_numpy()
-    values = nodes["identifier_value"].to_numpy()
     table = pd.DataFrame(
         {
-            "left_type": types[lo],
-            "left_value": values[lo],
-            "right_type": types[hi],
-            "right_value": values[hi],
+            "left_type": graph.types[lo],
+            "left_value": graph.values[lo],
+            "right_type": graph.types[hi],
+            "right_value": graph.values[hi],
             "edge_source": refused["edge_source"].to_numpy(),
             "n_observations": refused["n_observations"].to_numpy(),
             "first_seen_at": refused["first_seen_at"].to_numpy(),
@@ -386,4 +465,4 @@ def _refused_table(
             "right_person_id": person_id[hi],
         }
     )
-    return table[list(REFUSED_COLUMNS)].reset_index(drop=True)
+    return table[list(REFUSED_COLUMNS)]

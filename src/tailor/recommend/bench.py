@@ -95,7 +95,10 @@ def holdout_metrics(indices: np.ndarray, scores: np.ndarray, test: sp.csr_matrix
     n_users, n_items = test.shape
     test_keys = np.sort(np.repeat(np.arange(n_users, dtype=np.int64), np.diff(test.indptr)) * n_items + test.indices)
     rec_keys = np.arange(n_users, dtype=np.int64)[:, None] * n_items + indices[:, :k]
-    hits = np.isin(rec_keys, test_keys) & np.isfinite(scores[:, :k])
+    found = np.minimum(np.searchsorted(test_keys, rec_keys), max(test_keys.size - 1, 0))
+    hits = (test_keys[found] == rec_keys if test_keys.size else np.zeros(rec_keys.shape, bool)) & np.isfinite(
+        scores[:, :k]
+    )
     n_relevant = np.diff(test.indptr)
     users = n_relevant > 0
     values = metrics_from_hits(hits[users], n_relevant[users], k)

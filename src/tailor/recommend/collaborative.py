@@ -107,7 +107,8 @@ def recalculate_users(model: CFModel, user_items: sp.csr_matrix) -> np.ndarray:
     """Fold new or changed users into the model without retraining: one exact ALS least-squares step.
 
     `user_items` holds raw weights on the model's item axis (one row per user). Solves
-    (YtY + Yt(Cu - I)Y + reg I) x = Yt Cu p per user, batched; for BPR factors it is an approximation.
+    (YtY + Yt(Cu - I)Y + reg I) x = Yt Cu p per user, the step ALS itself takes; meant for the users
+    that changed since the last fit (a full refit is cheaper for everyone). For BPR it approximates.
     """
     params = model.params
     user_items = sp.csr_matrix(user_items, dtype=np.float32)
@@ -119,23 +120,12 @@ def recalculate_users(model: CFModel, user_items: sp.csr_matrix) -> np.ndarray:
     result = np.zeros((user_items.shape[0], n_factors), dtype=np.float32)
     with threadpool_limits(1, "blas"):
         gram = item_factors.T @ item_factors + params.regularization * np.eye(n_factors)
-        batch = 256
-        for start in range(0, user_items.shape[0], batch):
-            part = confidence[start : start + batch]
-            counts = np.diff(part.indptr)
-            active = np.flatnonzero(counts > 0)
-            if active.size == 0:
-                continue
-            rows = np.repeat(np.arange(part.shape[0]), counts)
-            factors = item_factors[part.indices]
-            conf = part.data.astype(np.float64)
-            lhs = np.broadcast_to(gram, (part.shape[0], n_factors, n_factors)).copy()
-            weighted = factors * np.sqrt(conf - 1.0)[:, None]
-            np.add.at(lhs, rows, weighted[:, :, None] * weighted[:, None, :])
-            rhs = np.zeros((part.shape[0], n_factors))
-            np.add.at(rhs, rows, factors * conf[:, None])
-            solved = np.linalg.solve(lhs[active], rhs[active][:, :, None])[:, :, 0]
-            result[start + active] = solved
+        for row in np.flatnonzero(np.diff(confidence.indptr) > 0):
+            span = slice(confidence.indptr[row], confidence.indptr[row + 1])
+            factors = item_factors[confidence.indices[span]]
+            conf = confidence.data[span].astype(np.float64)
+            lhs = gram + (factors.T * (conf - 1.0)) @ factors
+            result[row] = np.linalg.solve(lhs, factors.T @ conf)
     return result
 
 

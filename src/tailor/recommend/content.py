@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from tailor.recommend.data import InteractionMatrix, index_of
 
@@ -67,6 +66,16 @@ def _single_token(value: object) -> list[str]:
     return [str(value).strip().lower()]
 
 
+def l2_normalize_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """Rows scaled to unit L2 norm (empty rows stay empty), float32 CSR; safe on empty shapes."""
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1), dtype=np.float64).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    scaled = sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ matrix, dtype=np.float32)
+    scaled.sort_indices()
+    return scaled
+
+
 def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
@@ -78,7 +87,7 @@ def _field_matrix(documents: list, weight: float, vectorizer: TfidfVectorizer) -
         matrix = vectorizer.fit_transform(documents)
     except ValueError:  # empty vocabulary, e.g. only stop words
         return None
-    return normalize(matrix.astype(np.float32), norm="l2", axis=1) * np.float32(weight)
+    return l2_normalize_rows(matrix) * np.float32(weight)
 
 
 def fit_content(catalog: pd.DataFrame, params: ContentParams | None = None) -> ContentModel:
@@ -111,13 +120,8 @@ def fit_content(catalog: pd.DataFrame, params: ContentParams | None = None) -> C
         _field_matrix([_single_token(v) for v in column("brand")], params.brand_weight, _token_vectorizer()),
     ]
     present = [block for block in blocks if block is not None]
-    if present:
-        vectors = normalize(sp.hstack(present, format="csr"), norm="l2", axis=1)
-    else:
-        vectors = sp.csr_matrix((len(items), 0), dtype=np.float32)
-    vectors = sp.csr_matrix(vectors, dtype=np.float32)
-    vectors.sort_indices()
-    return ContentModel(vectors, items["item_id"].to_numpy(dtype=object))
+    vectors = sp.hstack(present, format="csr") if present else sp.csr_matrix((len(items), 0), dtype=np.float32)
+    return ContentModel(l2_normalize_rows(vectors), items["item_id"].to_numpy(dtype=object))
 
 
 def _token_vectorizer() -> TfidfVectorizer:
@@ -142,4 +146,4 @@ def user_profiles(model: ContentModel, interactions: InteractionMatrix) -> sp.cs
     """
     vectors = item_vectors_for(model, interactions.item_ids)
     profiles = interactions.matrix.astype(np.float32) @ vectors
-    return sp.csr_matrix(normalize(profiles, norm="l2", axis=1), dtype=np.float32)
+    return l2_normalize_rows(profiles)

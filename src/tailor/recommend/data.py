@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 
@@ -35,11 +37,17 @@ def id_axis(values: Iterable[object]) -> np.ndarray:
 
 
 def index_of(axis: np.ndarray, values: Iterable[object]) -> np.ndarray:
-    """Position of each value on `axis` (-1 where absent)."""
+    """Position of each value on `axis` (-1 where absent or null); values are compared as strings."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     if not pd.api.types.is_string_dtype(series):
         series = series.astype(object).where(series.isna(), series.astype(str))
-    return pd.Index(axis).get_indexer(series)
+    # arrow's hash lookup is several times faster than pandas' get_indexer on large string columns
+    needles = pa.array(series, from_pandas=True)
+    if not pa.types.is_large_string(needles.type):
+        needles = needles.cast(pa.large_string())
+    haystack = pa.array(np.asarray(axis, dtype=object), type=pa.large_string(), from_pandas=True)
+    positions = pc.index_in(needles, value_set=haystack).fill_null(-1)
+    return positions.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def build_interaction_matrix(
@@ -67,6 +75,19 @@ def build_interaction_matrix(
     summed.eliminate_zeros()
     summed.sort_indices()
     return InteractionMatrix(summed.astype(np.float32), users, items)
+
+
+def reindex_users(interactions: InteractionMatrix, user_ids: np.ndarray) -> InteractionMatrix:
+    """The same weights on another user axis: rows for users missing from `interactions` are empty."""
+    source_rows = index_of(interactions.user_ids, pd.Series(user_ids, dtype=object))
+    present = np.flatnonzero(source_rows >= 0)
+    selector = sp.csr_matrix(
+        (np.ones(present.size, dtype=np.float32), (present, source_rows[present])),
+        shape=(len(user_ids), interactions.shape[0]),
+    )
+    matrix = (selector @ interactions.matrix).tocsr()
+    matrix.sort_indices()
+    return InteractionMatrix(matrix, np.asarray(user_ids, dtype=object), interactions.item_ids)
 
 
 def confidence_matrix(
@@ -118,9 +139,10 @@ def exclusion_matrix(
         flagged &= (bought_at >= start).fillna(False).to_numpy(dtype=bool)
     if exclude_seen:
         flagged |= (frame["weight"] > 0).fillna(False).to_numpy(dtype=bool)
+    frame = frame.loc[flagged]
     rows = index_of(user_ids, frame["person_id"])
     cols = index_of(item_ids, frame["item_id"])
-    keep = flagged & (rows >= 0) & (cols >= 0)
+    keep = (rows >= 0) & (cols >= 0)
     ones = np.ones(int(keep.sum()), dtype=bool)
     excluded = sp.coo_matrix((ones, (rows[keep], cols[keep])), shape=(len(user_ids), len(item_ids))).tocsr()
     excluded.sum_duplicates()

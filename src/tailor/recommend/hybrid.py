@@ -25,6 +25,7 @@ from tailor.recommend.data import (
     exclusion_matrix,
     id_axis,
     index_of,
+    reindex_users,
     resolve_as_of,
 )
 from tailor.recommend.popularity import (
@@ -137,11 +138,8 @@ def fit_recommender(
     person_ids, consent, person_segment, segment_ids = _person_axes(persons)
 
     everyone = build_interaction_matrix(interactions, item_ids=catalog_items)
-    on_persons = build_interaction_matrix(interactions, user_ids=person_ids, item_ids=catalog_items)
-    training = InteractionMatrix(
-        (sp.diags(consent.astype(np.float32)) @ on_persons.matrix).tocsr(), person_ids, catalog_items
-    )
-    training.matrix.eliminate_zeros()
+    # only consenting persons' behaviour trains personal models and segment popularity
+    training = reindex_users(reindex_users(everyone, person_ids[consent]), person_ids)
     candidate_cols = index_of(catalog_items, pd.Series(candidates, dtype=object))
 
     exclusions = exclusion_matrix(
@@ -252,7 +250,8 @@ class _ScoringPlan:
     pad_cols: np.ndarray
     cf_invalid_cols: np.ndarray
     cf_items_t: np.ndarray | None
-    content_items_t: sp.csr_matrix | None
+    content_items: sp.csr_matrix | None
+    rows_per_block: int
     global_keys: np.ndarray
     global_norm: np.ndarray
     segment_keys: np.ndarray
@@ -274,12 +273,13 @@ def _plan(fitted: FittedRecommender, params: HybridParams) -> _ScoringPlan:
     if fitted.cf is not None:
         cf_items_t = np.zeros((fitted.cf_item_factors.shape[1], width), dtype=np.float32)
         cf_items_t[:, :n_items] = fitted.cf_item_factors.T
-    content_items_t = None
+    content_items = None
+    n_features = 0
     if fitted.content_item_vectors is not None:
         vectors = fitted.content_item_vectors
-        content_items_t = sp.vstack(
-            [vectors, sp.csr_matrix((width - n_items, vectors.shape[1]), dtype=np.float32)]
-        ).T.tocsr()
+        n_features = vectors.shape[1]
+        content_items = sp.vstack([vectors, sp.csr_matrix((width - n_items, n_features), dtype=np.float32)]).tocsr()
+    rows_per_block = max(1, min(params.block_size, BLOCK_BUDGET_BYTES // (4 * max(width, n_features))))
     return _ScoringPlan(
         k=k,
         chunk=chunk,
@@ -289,7 +289,8 @@ def _plan(fitted: FittedRecommender, params: HybridParams) -> _ScoringPlan:
         if fitted.cf is not None
         else pad_cols,
         cf_items_t=cf_items_t,
-        content_items_t=content_items_t,
+        content_items=content_items,
+        rows_per_block=rows_per_block,
         global_keys=padded(rank_keys(fitted.global_popularity, require_positive=False), -np.inf)[0],
         global_norm=normalized_popularity(fitted.global_popularity)[0],
         segment_keys=padded(rank_keys(fitted.segment_popularity, require_positive=True), -np.inf)
@@ -301,6 +302,14 @@ def _plan(fitted: FittedRecommender, params: HybridParams) -> _ScoringPlan:
     )
 
 
+def _content_scores(fitted: FittedRecommender, plan: _ScoringPlan, persons: np.ndarray) -> np.ndarray:
+    """Cosine of person profiles with every candidate item, as a dense persons x width block."""
+    # sparse items x dense profiles.T is one pass over the item vectors per block, far faster than a
+    # sparse x sparse product whose result is nearly dense anyway
+    profiles = fitted.content_profiles[persons].toarray()
+    return np.ascontiguousarray((plan.content_items @ profiles.T).T, dtype=np.float32)
+
+
 def _model_block(
     fitted: FittedRecommender,
     params: HybridParams,
@@ -308,39 +317,34 @@ def _model_block(
     persons: np.ndarray,
     sources: np.ndarray,
 ) -> np.ndarray:
-    """Block x width personal-model scores in [0, 1]; -inf where the person's model has no score."""
-    block = np.full((len(persons), plan.width), -np.inf, dtype=np.float32)
-    cf_rows = np.flatnonzero((sources == HYBRID) | (sources == COLLABORATIVE))
-    content_rows = np.flatnonzero((sources == HYBRID) | (sources == CONTENT))
-    cf_scores = content_scores = None
-    if cf_rows.size:
-        user_factors = fitted.cf.user_factors[fitted.cf_person_row[persons[cf_rows]]]
-        cf_scores = user_factors @ plan.cf_items_t
-        _normalize_rows(cf_scores, plan.cf_invalid_cols, params.normalization)
-    if content_rows.size:
-        profiles = fitted.content_profiles[persons[content_rows]]
-        content_scores = (profiles @ plan.content_items_t).toarray().astype(np.float32, copy=False)
-    weight_sum = params.cf_weight + params.content_weight
+    """Block x width personal-model scores in [0, 1]; -inf where the person's model has no score.
 
-    hybrid_cf = np.flatnonzero(sources[cf_rows] == HYBRID) if cf_rows.size else np.zeros(0, dtype=np.int64)
-    if cf_rows.size:
-        only = sources[cf_rows] == COLLABORATIVE
-        block[cf_rows[only]] = cf_scores[only]
-    if content_rows.size:
-        only = sources[content_rows] == CONTENT
-        raw = content_scores[only]
-        raw[raw <= 0] = -np.inf  # no shared feature: no evidence, leave the slot to popularity
-        raw[:, plan.pad_cols] = -np.inf
-        block[content_rows[only]] = raw
-        hybrid_content = np.flatnonzero(~only)
-        if hybrid_content.size:
-            mixed_content = content_scores[hybrid_content]
-            _normalize_rows(mixed_content, plan.pad_cols, params.normalization)
-            mixed_cf = cf_scores[hybrid_cf]
-            np.maximum(mixed_cf, 0.0, out=mixed_cf)  # items unknown to CF count as its lowest score
-            blended = (params.cf_weight * mixed_cf + params.content_weight * mixed_content) / weight_sum
-            blended[:, plan.pad_cols] = -np.inf
-            block[content_rows[hybrid_content]] = blended
+    hybrid: weighted blend of per-person normalised CF and content scores (items unknown to CF count as
+    its lowest score, so new items stay reachable through content); collaborative: normalised CF;
+    content: raw cosine, where 0 (no shared feature) is no evidence and leaves the slot to popularity.
+    """
+    block = np.full((len(persons), plan.width), -np.inf, dtype=np.float32)
+    weight_sum = params.cf_weight + params.content_weight
+    for source in (HYBRID, COLLABORATIVE, CONTENT):
+        rows = np.flatnonzero(sources == source)
+        if rows.size == 0:
+            continue
+        scores = None
+        if source in (HYBRID, COLLABORATIVE):
+            scores = fitted.cf.user_factors[fitted.cf_person_row[persons[rows]]] @ plan.cf_items_t
+            _normalize_rows(scores, plan.cf_invalid_cols, params.normalization)
+        if source == CONTENT:
+            scores = _content_scores(fitted, plan, persons[rows])
+            scores[scores <= 0] = -np.inf
+            scores[:, plan.pad_cols] = -np.inf
+        elif source == HYBRID:
+            content = _content_scores(fitted, plan, persons[rows])
+            _normalize_rows(content, plan.pad_cols, params.normalization)
+            np.maximum(scores, 0.0, out=scores)
+            scores *= np.float32(params.cf_weight / weight_sum)
+            content *= np.float32(params.content_weight / weight_sum)
+            scores += content  # pads: 0 + -inf
+        block[rows] = scores
     return block
 
 
@@ -350,13 +354,14 @@ def _confidence_of_model(
     """History factor (1 - exp(-items / scale)) x score separation ((s - mean) / (max - mean), clipped)."""
     finite = np.isfinite(block)
     count = finite.sum(axis=1, keepdims=True)
-    total = np.where(finite, block, 0.0).sum(axis=1, keepdims=True, dtype=np.float64)
+    total = np.sum(block, axis=1, keepdims=True, where=finite, dtype=np.float64)
     mean = total / np.maximum(count, 1)
     top = np.where(count > 0, np.max(block, axis=1, keepdims=True), 0.0)
     span = top - mean
-    separation = np.where(span > 0, (scores - mean) / np.where(span > 0, span, 1.0), 1.0)
+    with np.errstate(invalid="ignore"):
+        separation = np.where(span > 0, (scores - mean) / np.where(span > 0, span, 1.0), 1.0)
     history_factor = 1.0 - np.exp(-history / max(history_scale, 1e-9))
-    return np.clip(separation, 0.0, 1.0) * history_factor[:, None]
+    return np.clip(np.nan_to_num(separation, neginf=0.0), 0.0, 1.0) * history_factor[:, None]
 
 
 def recommend_from(
@@ -371,14 +376,16 @@ def recommend_from(
     if person_ids is None:
         selected = np.arange(len(fitted.person_ids))
     else:
-        selected = index_of(fitted.person_ids, pd.Series(list(person_ids), dtype=object))
-        selected = np.unique(selected[selected >= 0])
+        positions = index_of(fitted.person_ids, pd.Series(list(person_ids), dtype=object))
+        wanted = np.zeros(len(fitted.person_ids), dtype=bool)
+        wanted[positions[positions >= 0]] = True
+        selected = np.flatnonzero(wanted)
     plan = _plan(fitted, params)
     if plan.k == 0 or selected.size == 0:
-        return _empty_frame()
+        nothing = np.zeros((0, 0))
+        return _assemble(fitted, selected[:0], nothing.astype(np.int32), nothing, nothing, nothing.astype(np.int8))
     sources = person_sources(fitted, params)
     segment_ok = fitted.has_consent & (fitted.person_segment >= 0) & params.use_segment_popularity
-    rows_per_block = max(1, min(params.block_size, BLOCK_BUDGET_BYTES // (4 * plan.width)))
 
     n_selected = selected.size
     out_cols = np.zeros((n_selected, plan.k), dtype=np.int32)
@@ -386,7 +393,7 @@ def recommend_from(
     out_confidence = np.zeros((n_selected, plan.k), dtype=np.float64)
     out_source = np.full((n_selected, plan.k), NO_SOURCE, dtype=np.int8)
     with threadpool_limits(1, "blas"):
-        for start, stop in iter_blocks(n_selected, rows_per_block):
+        for start, stop in iter_blocks(n_selected, plan.rows_per_block):
             persons = selected[start:stop]
             block_sources = sources[persons]
             model = _model_block(fitted, params, plan, persons, block_sources)
@@ -451,19 +458,6 @@ def _assemble(
             "score": np.clip(score[valid], 0.0, 1.0).astype(np.float64),
             "confidence": np.clip(confidence[valid], 0.0, 1.0).astype(np.float64),
             "rec_source": pd.array(source_names[source[valid]], dtype="str"),
-        }
-    )
-
-
-def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "person_id": pd.array([], dtype="str"),
-            "rank": np.zeros(0, dtype=np.int32),
-            "item_id": pd.array([], dtype="str"),
-            "score": np.zeros(0),
-            "confidence": np.zeros(0),
-            "rec_source": pd.array([], dtype="str"),
         }
     )
 

@@ -7,11 +7,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
 from tailor.recommend.collaborative import CFParams, fit_cf
 from tailor.recommend.content import ContentParams
+from tailor.recommend.data import id_axis
 from tailor.recommend.evaluate import RANKING_METRICS, catalog_coverage, user_metrics
 from tailor.recommend.hybrid import HybridParams, fit_recommender, recommend_from, with_cf_model
 
@@ -52,7 +52,7 @@ def grid_search(
         params=replace(params, cf_weight=0.0, content_weight=1.0),
         as_of=as_of,
     )
-    users = np.unique(relevant["person_id"].astype(str))
+    users = id_axis(relevant["person_id"])
     rows = []
     for values in itertools.product(*(grid[key] for key in cf_keys)):
         point = dict(zip(cf_keys, values, strict=True))

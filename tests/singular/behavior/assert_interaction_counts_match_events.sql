@@ -16,9 +16,9 @@ as_of as (
 
 event_counts as (
     select
-        sum(case when events.event_type = 'product_view' then 1 else 0 end) as views,
-        sum(case when events.event_type = 'add_to_cart' then 1 else 0 end) as carts,
-        sum(case when events.event_type = 'remove_from_cart' then 1 else 0 end) as cart_removals
+        sum(case when events.event_type = 'product_view' then 1 else 0 end) as view_total,
+        sum(case when events.event_type = 'add_to_cart' then 1 else 0 end) as cart_total,
+        sum(case when events.event_type = 'remove_from_cart' then 1 else 0 end) as cart_removal_total
     from events
     cross join as_of
     where
@@ -29,26 +29,26 @@ event_counts as (
 
 matrix_counts as (
     select
-        sum(view_count) as views,
-        sum(cart_count) as carts,
-        sum(cart_removal_count) as cart_removals
+        sum(view_count) as view_total,
+        sum(cart_count) as cart_total,
+        sum(cart_removal_count) as cart_removal_total
     from interactions
 ),
 
 final as (
     select
-        event_counts.views as event_views,
-        matrix_counts.views as matrix_views,
-        event_counts.carts as event_carts,
-        matrix_counts.carts as matrix_carts,
-        event_counts.cart_removals as event_cart_removals,
-        matrix_counts.cart_removals as matrix_cart_removals
+        event_counts.view_total as event_views,
+        matrix_counts.view_total as matrix_views,
+        event_counts.cart_total as event_carts,
+        matrix_counts.cart_total as matrix_carts,
+        event_counts.cart_removal_total as event_cart_removals,
+        matrix_counts.cart_removal_total as matrix_cart_removals
     from event_counts
     cross join matrix_counts
     where
-        coalesce(event_counts.views, 0) != coalesce(matrix_counts.views, 0)
-        or coalesce(event_counts.carts, 0) != coalesce(matrix_counts.carts, 0)
-        or coalesce(event_counts.cart_removals, 0) != coalesce(matrix_counts.cart_removals, 0)
+        coalesce(event_counts.view_total, 0) != coalesce(matrix_counts.view_total, 0)
+        or coalesce(event_counts.cart_total, 0) != coalesce(matrix_counts.cart_total, 0)
+        or coalesce(event_counts.cart_removal_total, 0) != coalesce(matrix_counts.cart_removal_total, 0)
 )
 
 select * from final
