@@ -60,9 +60,48 @@
 {% endmacro %}
 
 {% macro duckdb__trim_whitespace(expr) -%}
-    trim({{ expr }}, ' ' || chr(9) || chr(10) || chr(13))
+    {#- trim() is slow on long columns; most values need none, so only those that do are trimmed -#}
+    case
+        when {{ expr }}[1] in (' ', chr(9), chr(10), chr(13)) or {{ expr }}[-1] in (' ', chr(9), chr(10), chr(13))
+            then trim({{ expr }}, ' ' || chr(9) || chr(10) || chr(13))
+        else {{ expr }}
+    end
 {%- endmacro %}
 
 {% macro default__trim_whitespace(expr) -%}
     trim({{ expr }})
+{%- endmacro %}
+
+
+{#- CTE materialization hints: `with x as {{ not_materialized() }} (...)`. DuckDB copies a CTE that is read
+    more than once into memory by default; a CTE over a large scan should stream instead. Warehouses
+    without the hint get nothing. -#}
+{% macro not_materialized() %}
+    {{- return(adapter.dispatch('not_materialized', 'tailor')()) -}}
+{% endmacro %}
+
+{% macro duckdb__not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro postgres__not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro default__not_materialized() -%}
+{%- endmacro %}
+
+{% macro materialized() %}
+    {{- return(adapter.dispatch('materialized', 'tailor')()) -}}
+{% endmacro %}
+
+{% macro duckdb__materialized() -%}
+    materialized
+{%- endmacro %}
+
+{% macro postgres__materialized() -%}
+    materialized
+{%- endmacro %}
+
+{% macro default__materialized() -%}
 {%- endmacro %}

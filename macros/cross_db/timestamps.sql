@@ -6,10 +6,13 @@
 {% endmacro %}
 
 {% macro duckdb__try_parse_timestamp(expr) -%}
+    {#- 'Z' (UTC) is by far the most common suffix: it skips the costlier offset pattern -#}
     case
-        when regexp_matches(trim({{ expr }}), '[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$')
-            then try_cast(trim({{ expr }}) as timestamptz) at time zone 'UTC'
-        else try_cast(trim({{ expr }}) as timestamp)
+        when ends_with({{ expr }}, 'Z') or ends_with({{ expr }}, 'z')
+            then try_cast({{ expr }} as timestamptz) at time zone 'UTC'
+        when regexp_matches({{ expr }}, ':\d{2}(\.\d+)?\s*[+-]\d{2}(:?\d{2})?\s*$')
+            then try_cast({{ expr }} as timestamptz) at time zone 'UTC'
+        else try_cast({{ expr }} as timestamp)
     end
 {%- endmacro %}
 

@@ -15,7 +15,8 @@ def model(dbt, session):
     identifiers = dbt.ref("int_identifiers_resolved").df()
     refused = refused_edges(edges, identifiers, caps)
     # refusals that touch an erased person's identifier are not kept (int_erasure_tombstones)
-    erased = set(dbt.ref("int_erasure_tombstones").df()["tombstone_id"])
+    tombstones = dbt.ref("int_erasure_tombstones").df()
+    erased = set(tombstones["tombstone_id"])
     left = refused["left_type"] + ":" + refused["left_value"]
     right = refused["right_type"] + ":" + refused["right_value"]
     return refused[~(left.isin(erased) | right.isin(erased))]

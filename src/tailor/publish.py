@@ -23,7 +23,8 @@ import duckdb
 PUBLISHED_DB = "tailor_marts.duckdb"
 PARQUET_LINK = "parquet"
 VERSIONS_DIR = "versions"
-OK_STATUSES = {"success", "pass", "warn", "skipped"}
+# "no-op": exposures and other nodes `dbt build` visits without running anything.
+OK_STATUSES = {"success", "pass", "warn", "skipped", "no-op"}
 
 
 class PublishRefused(RuntimeError):

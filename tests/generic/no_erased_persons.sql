@@ -42,10 +42,36 @@
 {%- else -%}
     {%- do checked_identifiers.update(identifier_columns) -%}
 {%- endif -%}
-{%- set pair_prefixes = [] -%}
+{%- set checks = [] -%}
+{%- for column in person_columns -%}
+    {%- do checks.append({
+        'failure': 'erased person' if column | lower in columns or not execute else 'missing person column',
+        'column': column,
+        'against': 'erased_persons',
+        'condition': 'cast(checked_model.' ~ column ~ ' as varchar) = erased_persons.person_id',
+    }) -%}
+{%- endfor -%}
+{%- for column, identifier_type in checked_identifiers.items() -%}
+    {%- do checks.append({
+        'failure': 'erased identifier',
+        'column': column,
+        'against': 'tombstones',
+        'condition': 'cast(checked_model.' ~ column ~ ' as varchar) = tombstones.identifier_value'
+            ~ " and tombstones.identifier_type = '" ~ identifier_type ~ "'",
+    }) -%}
+{%- endfor -%}
 {%- for prefix in ['identifier_', 'left_', 'right_'] if prefix ~ 'type' in columns and prefix ~ 'value' in columns -%}
-    {%- do pair_prefixes.append(prefix) -%}
-{%- endfor %}
+    {%- do checks.append({
+        'failure': 'erased identifier',
+        'column': prefix ~ 'value',
+        'against': 'tombstones',
+        'condition': 'cast(checked_model.' ~ prefix ~ 'value as varchar) = tombstones.identifier_value'
+            ~ ' and cast(checked_model.' ~ prefix ~ 'type as varchar) = tombstones.identifier_type',
+    }) -%}
+{%- endfor -%}
+{%- if not checks and execute -%}
+    {%- do checks.append({'failure': 'nothing to check', 'column': none}) -%}
+{%- endif %}
 
 with
 
@@ -58,62 +84,26 @@ tombstones as (
 ),
 
 failures as (
-    {%- for column in person_columns %}
-    {%- if column | lower in columns or not execute %}
+    {% for check in checks %}
+    {% if check.failure in ['erased person', 'erased identifier'] %}
     select
-        'erased person' as failure,
-        '{{ column }}' as column_name,
-        cast(checked_model.{{ column }} as varchar) as erased_value,
+        '{{ check.failure }}' as failure,
+        '{{ check.column }}' as column_name,
+        cast(checked_model.{{ check.column }} as varchar) as erased_value,
         count(*) as row_count
     from {{ model }} as checked_model
-    inner join erased_persons
-        on cast(checked_model.{{ column }} as varchar) = erased_persons.person_id
-    group by checked_model.{{ column }}
-    {%- else %}
+    inner join {{ check.against }}
+        on {{ check.condition }}
+    group by checked_model.{{ check.column }}
+    {% else %}
     select
-        'missing person column' as failure,
-        '{{ column }}' as column_name,
+        '{{ check.failure }}' as failure,
+        '{{ check.column }}' as column_name,
         cast(null as varchar) as erased_value,
         0 as row_count
-    {%- endif %}
+    {% endif %}
     union all
-    {%- endfor %}
-    {%- for column, identifier_type in checked_identifiers.items() %}
-    select
-        'erased identifier' as failure,
-        '{{ column }}' as column_name,
-        cast(checked_model.{{ column }} as varchar) as erased_value,
-        count(*) as row_count
-    from {{ model }} as checked_model
-    inner join tombstones
-        on
-            cast(checked_model.{{ column }} as varchar) = tombstones.identifier_value
-            and tombstones.identifier_type = '{{ identifier_type }}'
-    group by checked_model.{{ column }}
-    union all
-    {%- endfor %}
-    {%- for prefix in pair_prefixes %}
-    select
-        'erased identifier' as failure,
-        '{{ prefix }}value' as column_name,
-        cast(checked_model.{{ prefix }}value as varchar) as erased_value,
-        count(*) as row_count
-    from {{ model }} as checked_model
-    inner join tombstones
-        on
-            cast(checked_model.{{ prefix }}value as varchar) = tombstones.identifier_value
-            and cast(checked_model.{{ prefix }}type as varchar) = tombstones.identifier_type
-    group by checked_model.{{ prefix }}value
-    union all
-    {%- endfor %}
-    {%- if not person_columns and not checked_identifiers and not pair_prefixes and execute %}
-    select
-        'nothing to check' as failure,
-        cast(null as varchar) as column_name,
-        cast(null as varchar) as erased_value,
-        0 as row_count
-    union all
-    {%- endif %}
+    {% endfor %}
     select
         cast(null as varchar) as failure,
         cast(null as varchar) as column_name,

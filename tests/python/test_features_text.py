@@ -99,3 +99,24 @@ def test_score_tickets_keeps_only_signals() -> None:
     assert scored["is_negative"].tolist() == [False, True]
     assert scored["mentioned_product_ids"].tolist() == [["P001"], ["P002", "P004"]]
     assert scored["mentioned_brands"].tolist() == [["Nordwind"], ["Nordwind", "Urbanist"]]
+
+
+def test_score_tickets_types_lists_even_when_nothing_is_mentioned() -> None:
+    import duckdb
+    import pandas as pd
+
+    from tailor.features.text import score_tickets
+
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["T1"],
+            "email_hash": ["h1"],
+            "created_at": pd.to_datetime(["2024-01-01"]),
+            "subject": ["Hello"],
+            "body": ["Nothing to see here"],
+        }
+    )
+    products = pd.DataFrame({"product_id": ["P001"], "title": ["Trail Runner 3"], "brand": ["Nordwind"]})
+    scored = score_tickets(tickets, products)
+    types = duckdb.connect().from_df(scored).select("mentioned_brands, mentioned_product_ids").types
+    assert [str(t) for t in types] == ["VARCHAR[]", "VARCHAR[]"]

@@ -274,7 +274,7 @@ def test_caps_are_validated() -> None:
 
 
 def test_resolution_scales_linearly_enough() -> None:
-    """A 300k-identifier graph resolves in seconds (1.2M identifiers / 1M edges take ~11 s on 2 cores)."""
+    """A 300k-identifier graph resolves in about a second of CPU (1.2M identifiers / 1M edges take ~4 s)."""
     n = 50_000
     users = np.char.add("U", np.arange(n).astype(str))
     rows = {
@@ -286,9 +286,9 @@ def test_resolution_scales_linearly_enough() -> None:
     edges = pd.DataFrame(rows).assign(
         edge_source="events.logged_in", first_seen_at=T0, last_seen_at=T0, n_observations=1
     )
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: wall time depends on what else the machine runs
     result = resolve_identities(edges)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert result.identifiers["person_id"].nunique() == n
     assert len(result.identifiers) == 6 * n
-    assert elapsed < 30
+    assert elapsed < 20

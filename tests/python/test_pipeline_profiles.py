@@ -116,6 +116,38 @@ def test_every_active_truth_person_has_a_profile(
     assert has_profile.all()
 
 
+def test_erased_truth_persons_have_no_profile(
+    warehouse: duckdb.DuckDBPyConnection, profiles: pd.DataFrame, truth_dir: Path
+) -> None:
+    """The person an erasure request names, as the identity graph resolves the named identifier, has no
+    profile. A device the graph never linked to its owner is a split it could not see, so it is checked
+    only where a request names it."""
+    persons = pd.read_parquet(truth_dir / "persons.parquet")
+    erased = set(persons.loc[persons["is_erased"].fillna(False).astype(bool), "person_key"].astype(str))
+    salt = pii_salt()
+    keyed = truth_in_warehouse_terms(read_truth_identifiers(truth_dir), lambda value: pseudonymize(value, salt))
+    keyed = keyed[(keyed["n_owners"] == 1) & keyed["person_key"].isin(erased)]
+    named = warehouse.sql(
+        """
+        select
+            case when requests.identifier_type = 'email' then 'email_hash' else requests.identifier_type end
+                as identifier_type,
+            requests.identifier_key as identifier_value,
+            graph.person_id
+        from stg_privacy__erasure_requests as requests
+        inner join int_identifiers_resolved as graph
+            on graph.identifier_value = requests.identifier_key
+            and graph.identifier_type
+                = case when requests.identifier_type = 'email' then 'email_hash' else requests.identifier_type end
+        where graph.person_id is not null
+        """
+    ).df()
+    erased_person_ids = set(keyed.merge(named, on=["identifier_type", "identifier_value"])["person_id"])
+    assert erased_person_ids, "no erasure request of a planted erased person resolves to a person"
+    leaked = erased_person_ids & set(profiles["person_id"])
+    assert not leaked, f"{len(leaked)} erased persons still have a profile"
+
+
 def test_no_raw_pii_in_profiles(warehouse: duckdb.DuckDBPyConnection) -> None:
     columns = warehouse.sql(
         f"select column_name, data_type from information_schema.columns where table_name = '{PROFILES}'"

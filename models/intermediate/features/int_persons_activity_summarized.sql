@@ -21,6 +21,10 @@ as_of as (
     select * from {{ ref('int_as_of_resolved') }}
 ),
 
+identifiers as (
+    select * from {{ ref('int_identifiers_retained') }}
+),
+
 sessions_until_as_of as (
     select
         sessions.person_id,
@@ -110,13 +114,21 @@ seen as (
     from orders_until_as_of
 ),
 
+-- only persons of the identity map as retained: an erased person has no profile, whatever still names them
+retained_persons as (
+    select distinct person_id
+    from identifiers
+    where person_id is not null
+),
+
 active_persons as (
     select
-        person_id,
-        min(seen_at) as first_seen_at,
-        max(seen_at) as last_seen_at
+        seen.person_id,
+        min(seen.seen_at) as first_seen_at,
+        max(seen.seen_at) as last_seen_at
     from seen
-    group by person_id
+    inner join retained_persons on seen.person_id = retained_persons.person_id
+    group by seen.person_id
 ),
 
 -- abandonment at item level: of the items a person put in a cart, the share they never bought

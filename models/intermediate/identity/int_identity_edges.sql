@@ -1,4 +1,4 @@
-{{ config(tags=['person_level']) }}
+{{ config(tags=['erasure_input']) }}
 
 {#- The identity graph as rows: identifiers seen together on one record become an edge from the record's
     strongest identifier (user_id > email_hash > crm_contact_id > anonymous_id) to each other one; an

@@ -9,10 +9,11 @@
     )
 }}
 
-{#- The unit of work is a device: every run rebuilds all sessions of the devices that received events in the
-    lookback window or whose identity changed, and the delete+insert on device_id swaps them whole. A late
-    event can merge or split old sessions of its device, and a new login can move a device to another
-    person; both only touch the devices rebuilt, so an incremental run equals a full refresh. -#}
+{#- The unit of work is a device: every run rebuilds all sessions of the devices with events in the landing
+    partitions int_events_unified re-read (the same lookback) or whose identity changed, and the
+    delete+insert on device_id swaps them whole. A late event can merge or split old sessions of its device,
+    and a new login can move a device to another person; both only touch the devices rebuilt, so an
+    incremental run equals a full refresh. -#}
 {%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 %}
 
 with
@@ -27,12 +28,12 @@ stored_sessions as (
     select * from {{ this }}
 ),
 
--- events received from here on may belong to sessions that changed (everything when the table is empty)
+-- the landing partitions int_events_unified re-read: their devices may have new events (all when empty)
 reprocess_window as (
     select
         coalesce(
-            {{ add_minutes('max(last_received_at)', -lookback_minutes) }}, cast('0001-01-01' as timestamp)
-        ) as reprocess_from_at
+            cast({{ add_minutes('max(last_received_at)', -lookback_minutes) }} as date), cast('0001-01-01' as date)
+        ) as reprocess_from_dt
     from stored_sessions
 ),
 {%- endif %}
@@ -79,7 +80,7 @@ stored_identities as (
 devices_with_new_events as (
     select distinct device_id
     from streamed
-    where received_at >= (select reprocess_window.reprocess_from_at from reprocess_window)
+    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
 ),
 
 devices_with_moved_identity as (

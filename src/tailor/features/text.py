@@ -11,12 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 # VADER's own recommended cut-off: compound <= -0.05 reads as negative.
 NEGATIVE_COMPOUND_THRESHOLD = -0.05
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_TEXT_LIST = pd.ArrowDtype(pa.list_(pa.string()))
 
 
 def normalize_phrase(text: str | None) -> str:
@@ -129,7 +131,8 @@ def score_tickets(tickets: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame
             "created_at": ordered["created_at"],
             "sentiment_compound": pd.array(compounds, dtype="Float64"),
             "is_negative": pd.array([is_negative(c) for c in compounds], dtype="boolean"),
-            "mentioned_brands": [brands for brands, _ in mentions],
-            "mentioned_product_ids": [product_ids for _, product_ids in mentions],
+            # typed lists, so a batch where nothing is mentioned still reads as a list of text in the warehouse
+            "mentioned_brands": pd.Series([brands for brands, _ in mentions], dtype=_TEXT_LIST),
+            "mentioned_product_ids": pd.Series([product_ids for _, product_ids in mentions], dtype=_TEXT_LIST),
         }
     )

@@ -239,7 +239,7 @@ def _processing_order(pairs: pd.DataFrame, graph_types: np.ndarray) -> np.ndarra
     Record links before device links, then more observations, then seen earlier, then by code, so the
     outcome never depends on row order and the best-evidenced link wins a contested identifier.
     """
-    is_device = np.isin(graph_types, list(DEVICE_TYPES))
+    is_device = pd.Series(graph_types).isin(DEVICE_TYPES).to_numpy()
     lo, hi = pairs["lo"].to_numpy(), pairs["hi"].to_numpy()
     keys = pd.DataFrame(
         {
@@ -422,7 +422,7 @@ def refused_edges(
     resolved_keys = (
         resolved["identifier_type"].astype(str) + ":" + resolved["identifier_value"].astype(str)
     ).to_numpy()
-    wanted = np.isin(resolved_keys, suspect_keys)
+    wanted = pd.Index(suspect_keys).get_indexer(resolved_keys) >= 0
     person_of_key = pd.Series(resolved["person_id"].to_numpy(dtype=object)[wanted], index=resolved_keys[wanted])
     person_id = np.full(len(suspects), None, dtype=object)
     person_id[suspect_codes] = person_of_key.reindex(suspect_keys).to_numpy(dtype=object)
@@ -441,7 +441,7 @@ def _refused_table(
 ) -> pd.DataFrame:
     """The refused pairs, with the highest-priority cap their two persons together break."""
     lo, hi = refused["lo"].to_numpy(), refused["hi"].to_numpy()
-    involved = np.isin(labels, np.concatenate([labels[lo], labels[hi]]))
+    involved = pd.Index(np.unique(np.concatenate([labels[lo], labels[hi]]))).get_indexer(labels) >= 0
     label_code, involved_labels = pd.factorize(labels[involved])
     counts = np.zeros((len(involved_labels), len(IDENTIFIER_TYPES)), dtype="int64")
     np.add.at(counts, (label_code, graph.type_rank[involved]), 1)

@@ -2,7 +2,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('catalog', 'products') }}
 
@@ -14,7 +14,7 @@ currency_rates as (
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('product_id') }} as product_id,
@@ -48,15 +48,21 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'product_id', landing_row_order('catalog')) }}
+
+),
+
 converted as (
 
     select
-        renamed.*,
-        renamed.price * currency_rates.usd_per_unit as price_usd
+        numbered.*,
+        numbered.price * currency_rates.usd_per_unit as price_usd
 
-    from renamed
+    from numbered
     left join currency_rates
-        on renamed.currency = currency_rates.currency_code
+        on numbered.currency = currency_rates.currency_code
 
 ),
 
@@ -66,7 +72,7 @@ final as (
         *,
         {{ quarantine_reason([
             ('missing_product_id', 'product_id is null'),
-            ('duplicate_product_id', is_later_copy('product_id', landing_row_order('catalog'))),
+            ('duplicate_product_id', 'copy_number > 1'),
             ('negative_price', 'price < 0'),
         ]) }} as quarantine_reason
 

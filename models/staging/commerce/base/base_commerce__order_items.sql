@@ -2,7 +2,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('commerce', 'order_items') }}
 
@@ -22,7 +22,7 @@ products as (
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('order_item_id') }} as order_item_id,
@@ -44,19 +44,25 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'order_item_id', landing_row_order('commerce')) }}
+
+),
+
 joined as (
 
     select
-        renamed.*,
-        renamed.quantity * renamed.unit_price as line_amount,
+        numbered.*,
+        numbered.quantity * numbered.unit_price as line_amount,
         orders.order_id is not null as has_known_order,
         products.product_id is not null as has_known_product
 
-    from renamed
+    from numbered
     left join orders
-        on renamed.order_id = orders.order_id
+        on numbered.order_id = orders.order_id
     left join products
-        on renamed.product_id = products.product_id
+        on numbered.product_id = products.product_id
 
 ),
 
@@ -66,7 +72,7 @@ final as (
         *,
         {{ quarantine_reason([
             ('missing_order_item_id', 'order_item_id is null'),
-            ('duplicate_order_item_id', is_later_copy('order_item_id', landing_row_order('commerce'))),
+            ('duplicate_order_item_id', 'copy_number > 1'),
             ('orphan_order_id', 'not has_known_order'),
             ('orphan_product_id', 'not has_known_product'),
             ('non_positive_quantity', 'quantity is null or quantity <= 0'),

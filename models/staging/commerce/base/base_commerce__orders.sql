@@ -2,7 +2,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('commerce', 'orders') }}
 
@@ -14,7 +14,7 @@ currency_rates as (
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('order_id') }} as order_id,
@@ -49,18 +49,24 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'order_id', landing_row_order('commerce')) }}
+
+),
+
 converted as (
 
     select
-        renamed.*,
-        renamed.order_status = 'refunded' as is_refunded,
-        renamed.order_status = 'cancelled' as is_cancelled,
+        numbered.*,
+        numbered.order_status = 'refunded' as is_refunded,
+        numbered.order_status = 'cancelled' as is_cancelled,
         currency_rates.currency_code is not null as is_known_currency,
-        renamed.total_amount * currency_rates.usd_per_unit as total_amount_usd
+        numbered.total_amount * currency_rates.usd_per_unit as total_amount_usd
 
-    from renamed
+    from numbered
     left join currency_rates
-        on renamed.currency = currency_rates.currency_code
+        on numbered.currency = currency_rates.currency_code
 
 ),
 
@@ -70,7 +76,7 @@ final as (
         *,
         {{ quarantine_reason([
             ('missing_order_id', 'order_id is null'),
-            ('duplicate_order_id', is_later_copy('order_id', landing_row_order('commerce'))),
+            ('duplicate_order_id', 'copy_number > 1'),
             ('missing_customer_id', 'customer_id is null'),
             ('invalid_timestamp', 'ordered_at is null or (has_updated_at_text and updated_at is null)'),
             ('unknown_currency', 'not is_known_currency'),

@@ -2,7 +2,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('crm', 'contacts') }}
 
@@ -14,7 +14,7 @@ country_codes as (
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('id') }} as contact_id,
@@ -51,28 +51,34 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'contact_id', landing_row_order('crm')) }}
+
+),
+
 standardized as (
 
     select
-        renamed.*,
-        renamed.email_hash is not null as has_email,
+        numbered.*,
+        numbered.email_hash is not null as has_email,
         case
-            when renamed.gender_text in ('female', 'f', 'woman', 'w') then 'female'
-            when renamed.gender_text in ('male', 'm', 'man') then 'male'
-            when renamed.gender_text in (
+            when numbered.gender_text in ('female', 'f', 'woman', 'w') then 'female'
+            when numbered.gender_text in ('male', 'm', 'man') then 'male'
+            when numbered.gender_text in (
                 'non_binary', 'non-binary', 'non binary', 'nonbinary', 'nb', 'enby', 'genderqueer'
             ) then 'non_binary'
             else 'unknown'
         end as gender,
         country_codes.country_code,
         case
-            when renamed.loyalty_tier_text in {{ sql_text_list(known_values('loyalty_tier')) }}
-                then renamed.loyalty_tier_text
+            when numbered.loyalty_tier_text in {{ sql_text_list(known_values('loyalty_tier')) }}
+                then numbered.loyalty_tier_text
         end as loyalty_tier
 
-    from renamed
+    from numbered
     left join country_codes
-        on renamed.country_key = country_codes.country_alias
+        on numbered.country_key = country_codes.country_alias
 
 ),
 
@@ -82,7 +88,7 @@ final as (
         *,
         {{ quarantine_reason([
             ('missing_contact_id', 'contact_id is null'),
-            ('duplicate_contact_id', is_later_copy('contact_id', landing_row_order('crm'))),
+            ('duplicate_contact_id', 'copy_number > 1'),
             ('malformed_email', 'email_normalized is not null and not ' ~ is_valid_email('email_normalized')),
             ('invalid_timestamp', 'created_at is null or (has_updated_at_text and updated_at is null)'),
         ]) }} as quarantine_reason

@@ -5,7 +5,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('events', 'events') }}
 
@@ -18,7 +18,7 @@ products as (
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('event_id') }} as event_id,
@@ -47,16 +47,22 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'event_id', 'received_at nulls last, ' ~ landing_row_order('events')) }}
+
+),
+
 parsed as (
 
     select
-        renamed.*,
-        {{ json_is_object('renamed.properties_json') }} as is_properties_object,
+        numbered.*,
+        {{ json_is_object('numbered.properties_json') }} as is_properties_object,
         products.product_id is not null as has_known_item
 
-    from renamed
+    from numbered
     left join products
-        on renamed.item_id = products.product_id
+        on numbered.item_id = products.product_id
 
 ),
 
@@ -66,9 +72,7 @@ validated as (
         *,
         {{ quarantine_reason([
             ('missing_event_id', 'event_id is null'),
-            ('duplicate_event_id', is_later_copy(
-                'event_id', 'received_at nulls last, ' ~ landing_row_order('events')
-            )),
+            ('duplicate_event_id', 'copy_number > 1'),
             ('missing_identity', 'anonymous_id is null and user_id is null'),
             ('invalid_timestamp', 'event_at is null or received_at is null'),
             ('future_timestamp', 'event_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),

@@ -2,7 +2,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('experiments', 'assignments') }}
 
@@ -14,7 +14,7 @@ experiment_registry as (
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('assignment_id') }} as assignment_id,
@@ -38,15 +38,21 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'assignment_id', landing_row_order('experiments')) }}
+
+),
+
 registered as (
 
     select
-        renamed.*,
+        numbered.*,
         experiment_registry.experiment_id is not null as is_registered_experiment
 
-    from renamed
+    from numbered
     left join experiment_registry
-        on renamed.experiment_id = experiment_registry.experiment_id
+        on numbered.experiment_id = experiment_registry.experiment_id
 
 ),
 
@@ -56,7 +62,7 @@ final as (
         *,
         {{ quarantine_reason([
             ('missing_assignment_id', 'assignment_id is null'),
-            ('duplicate_assignment_id', is_later_copy('assignment_id', landing_row_order('experiments'))),
+            ('duplicate_assignment_id', 'copy_number > 1'),
             ('missing_unit_id', 'unit_id is null'),
             ('unknown_experiment', 'not is_registered_experiment'),
             ('invalid_timestamp', 'assigned_at is null'),

@@ -2,13 +2,13 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('support', 'tickets') }}
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('ticket_id') }} as ticket_id,
@@ -33,19 +33,25 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'ticket_id', landing_row_order('support')) }}
+
+),
+
 final as (
 
     select
         *,
         {{ quarantine_reason([
             ('missing_ticket_id', 'ticket_id is null'),
-            ('duplicate_ticket_id', is_later_copy('ticket_id', landing_row_order('support'))),
+            ('duplicate_ticket_id', 'copy_number > 1'),
             ('malformed_email', 'email_normalized is not null and not ' ~ is_valid_email('email_normalized')),
             ('empty_body', 'body is null'),
             ('invalid_timestamp', 'created_at is null'),
         ]) }} as quarantine_reason
 
-    from renamed
+    from numbered
 
 )
 

@@ -2,13 +2,13 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('web', 'identifies') }}
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('id') }} as identify_id,
@@ -34,21 +34,25 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'identify_id', 'received_at nulls last, ' ~ landing_row_order('web')) }}
+
+),
+
 final as (
 
     select
         *,
         {{ quarantine_reason([
             ('missing_message_id', 'identify_id is null'),
-            ('duplicate_message_id', is_later_copy(
-                'identify_id', 'received_at nulls last, ' ~ landing_row_order('web')
-            )),
+            ('duplicate_message_id', 'copy_number > 1'),
             ('missing_user_id', 'user_id is null'),
             ('invalid_timestamp', 'identified_at is null or received_at is null'),
             ('future_timestamp', 'identified_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
         ]) }} as quarantine_reason
 
-    from renamed
+    from numbered
 
 )
 

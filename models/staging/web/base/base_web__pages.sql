@@ -2,13 +2,13 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('web', 'pages') }}
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ clean_text('id') }} as page_view_id,
@@ -42,21 +42,25 @@ renamed as (
 
 ),
 
+numbered as (
+
+    {{ number_copies('renamed', 'page_view_id', 'received_at nulls last, ' ~ landing_row_order('web')) }}
+
+),
+
 final as (
 
     select
         *,
         {{ quarantine_reason([
             ('missing_message_id', 'page_view_id is null'),
-            ('duplicate_message_id', is_later_copy(
-                'page_view_id', 'received_at nulls last, ' ~ landing_row_order('web')
-            )),
+            ('duplicate_message_id', 'copy_number > 1'),
             ('missing_identity', 'anonymous_id is null and user_id is null'),
             ('invalid_timestamp', 'viewed_at is null or received_at is null'),
             ('future_timestamp', 'viewed_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
         ]) }} as quarantine_reason
 
-    from renamed
+    from numbered
 
 )
 
