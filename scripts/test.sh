@@ -11,7 +11,9 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 export TAILOR_LANDING="$WORK/data/landing/tiny"
 export TAILOR_TRUTH="$WORK/data/truth/tiny"
 export TAILOR_DUCKDB_PATH="$WORK/ci.duckdb"
+export TAILOR_TARGET_DIR="$WORK/target"
 export TAILOR_PII_SALT="${TAILOR_PII_SALT:-ci-test-salt}"
+export TAILOR_CODE_VERSION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 echo "==> lint: ruff"
 ruff check src tests/python python_models
@@ -20,7 +22,6 @@ sqlfluff lint models macros snapshots tests/generic tests/singular analyses --di
 echo "==> generate tiny sample"
 tailor generate --scale tiny --out "$WORK/data" --quiet
 echo "==> dbt build (ci target, all tests)"
-dbt seed --target ci --target-path "$WORK/target" --log-path "$WORK/logs" --quiet
 dbt build --target ci --target-path "$WORK/target" --log-path "$WORK/logs"
 echo "==> pytest (unit + pipeline checks against planted truth)"
 pytest tests/python

@@ -30,7 +30,7 @@
 {% macro duckdb__split_to_array(expr, delimiter) -%}
     list_filter(
         list_transform(string_split({{ expr }}, '{{ delimiter }}'), lambda part: trim(part)),
-        lambda part: part <> ''
+        lambda part: part != ''
     )
 {%- endmacro %}
 

@@ -32,12 +32,13 @@
 {% endmacro %}
 
 
-{#- Regular expressions of raw PII values, matched anywhere in a text value. The phone pattern wants 10 to
-    15 digits, at most two of space, dot, dash or bracket between two digits, not inside a longer token:
-    digits inside a hash, a UUID or a dotted id, and dates or times, do not match. -#}
+{#- Regular expressions of raw PII values, matched anywhere in a text value. A phone is 10 to 15 digits
+    with at most two of space, dash or bracket between two digits, or dot-grouped (415.555.0100,
+    06.12.34.56.78), not inside a longer token: digits inside a hash, a UUID or a dotted id, decimal
+    numbers, dates and times do not match. -#}
 {% macro pii_value_patterns() %}
     {{ return({
         'email': '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}',
-        'phone': '(^|[^0-9A-Za-z_.-])\\+?\\(?[0-9]([ ().-]{0,2}[0-9]){9,14}($|[^0-9A-Za-z_:-])',
+        'phone': '(^|[^0-9A-Za-z_.-])(\\+?\\(?[0-9]([ ()-]{0,2}[0-9]){9,14}|[0-9]{3,4}\\.[0-9]{3,4}\\.[0-9]{4}|[0-9]{2}(\\.[0-9]{2}){4})($|[^0-9A-Za-z_:-])',
     }) }}
 {% endmacro %}

@@ -28,7 +28,9 @@
     - a model or snapshot tagged `person_level` or `identifier_level` without a `no_erased_persons` test;
     - a mart without a `no_raw_pii` test, or tagged `erasure_input` (erased identifiers would be published);
     - a built model or snapshot holding a person_id or raw identifier column without any of the tags
-      `person_level`, `identifier_level`, `erasure_input` (staging views over landing excepted). -#}
+      `person_level`, `identifier_level`, `erasure_input` (staging views over landing excepted);
+    - a model reading the identity graph before erasure (int_identifiers_resolved) that is not an erasure
+      input and applies no erasure filter of its own (it should read int_identifiers_retained). -#}
 {% macro privacy_coverage_gaps() %}
     {%- set gaps = [] -%}
     {%- if not execute -%}{{ return(gaps) }}{%- endif -%}
@@ -56,6 +58,12 @@
         {%- endif -%}
         {%- if is_mart(node) and 'erasure_input' in own_tags -%}
             {%- do gaps.append([node.name, 'mart tagged erasure_input: erased identifiers would be published']) -%}
+        {%- endif -%}
+        {%- set parents = node.depends_on.nodes | map('replace', 'model.' ~ project_name ~ '.', '') | list -%}
+        {%- if 'int_identifiers_resolved' in parents and 'erasure_input' not in own_tags
+            and not ('int_persons_erased' in parents or 'int_erasure_tombstones' in parents) -%}
+            {%- do gaps.append([node.name, 'reads int_identifiers_resolved, which still holds erased persons: '
+                ~ 'read int_identifiers_retained']) -%}
         {%- endif -%}
         {%- set relation_columns = built.get((node.alias or node.name) | lower, []) -%}
         {%- set identifying = relation_columns | select('in', identifying_names) | list -%}

@@ -13,13 +13,14 @@
 {%- endmacro %}
 
 
-{#- Order-by keys giving the order rows were landed in: file, then row within the file. Parquet readers
-    expose the row number; CSV readers do not, so ties within a CSV file fall back to the row content,
-    which keeps the order deterministic when the copies differ and irrelevant when they do not. -#}
-{% macro landing_row_order(source_name, raw_columns) -%}
+{#- Order-by keys giving the order the rows of `relation` (a CTE over the raw source) were landed in: file,
+    then row within the file. Parquet readers expose the row number; CSV readers do not, so ties within a
+    CSV file fall back to the whole raw row, which keeps the order deterministic when the copies differ
+    and irrelevant when they do not. -#}
+{% macro landing_row_order(source_name, relation) -%}
     {%- if landing_format(source_name) == 'csv' -%}
-        filename, {{ raw_columns | join(', ') }}
+        {{ relation }}.filename, {{ relation }}
     {%- else -%}
-        filename, file_row_number
+        {{ relation }}.filename, {{ relation }}.file_row_number
     {%- endif -%}
 {%- endmacro %}

@@ -17,18 +17,25 @@
 {%- endmacro %}
 
 
-{#- The rows of `relation` numbered by copy: copy_number 1 for the first copy of each key in `order_by`
-    order, 2, 3, ... for later copies (the duplicates); rows without a key get 1, as they fail the
-    missing-key check instead. Repeated keys are rare (delivery retries, re-extracts), so only their rows
-    go through the window: sorting every row by its key would be the costliest step of the view. `relation`
-    is read three times; declare it (and the import CTE it reads) {{ not_materialized() }} so DuckDB streams
-    it instead of copying it. -#}
-{% macro number_copies(relation, key, order_by) -%}
-    with repeated_keys as {{ materialized() }} (
-        select {{ key }}
+{#- The rows of `relation` with a copy_number: 1 for the first copy of each key in `order_by` order, 2, 3,
+    ... for later copies (the duplicates); rows without a key get 1, as they fail the missing-key check
+    instead. `key` is an expression over the columns of `relation`. Repeated keys are rare (delivery
+    retries, re-extracts), so only their rows go through the window: sorting every row by its key would be
+    the costliest step of the view. Numbering runs on the raw rows, before any parsing, and reads
+    `relation` three times: declare that CTE {{ not_materialized() }} so DuckDB streams it. -#}
+{% macro number_copies(relation, key, order_by) %}
+    {{- return(adapter.dispatch('number_copies', 'tailor')(relation, key, order_by)) -}}
+{% endmacro %}
+
+{#- DuckDB: repeated keys are found by their 64-bit hash, much cheaper to group and join than long text
+    ids. A hash collision only sends a row through the window, where partitioning by the key itself still
+    numbers it 1, so the result is exact. -#}
+{% macro duckdb__number_copies(relation, key, order_by) -%}
+    with repeated_hashes as materialized (
+        select hash({{ key }}) as key_hash
         from {{ relation }}
         where {{ key }} is not null
-        group by {{ key }}
+        group by 1
         having count(*) > 1
     )
 
@@ -36,16 +43,23 @@
         {{ relation }}.*,
         1 as copy_number
     from {{ relation }}
-    left join repeated_keys
-        on {{ relation }}.{{ key }} = repeated_keys.{{ key }}
-    where repeated_keys.{{ key }} is null
+    left join repeated_hashes
+        on hash({{ key }}) = repeated_hashes.key_hash
+    where repeated_hashes.key_hash is null
 
     union all
 
     select
         {{ relation }}.*,
-        row_number() over (partition by {{ relation }}.{{ key }} order by {{ order_by }}) as copy_number
+        row_number() over (partition by {{ key }} order by {{ order_by }}) as copy_number
     from {{ relation }}
-    inner join repeated_keys
-        on {{ relation }}.{{ key }} = repeated_keys.{{ key }}
+    inner join repeated_hashes
+        on hash({{ key }}) = repeated_hashes.key_hash
+{%- endmacro %}
+
+{% macro default__number_copies(relation, key, order_by) -%}
+    select
+        {{ relation }}.*,
+        row_number() over (partition by {{ key }} order by {{ order_by }}) as copy_number
+    from {{ relation }}
 {%- endmacro %}

@@ -7,7 +7,7 @@
                 raw: source('events', 'events')
                 quarantine: ref('stg_events__events_quarantine')
 
-    Fails with one row showing the three counts when raw <> clean + quarantine. -#}
+    Fails with one row showing the three counts when raw != clean + quarantine. -#}
 {% test raw_rows_reconciled(model, raw, quarantine) %}
 
 with
@@ -40,7 +40,7 @@ final as (
     from raw_rows
     cross join clean_rows
     cross join quarantined_rows
-    where raw_rows.row_count <> clean_rows.row_count + quarantined_rows.row_count
+    where raw_rows.row_count != clean_rows.row_count + quarantined_rows.row_count
 
 )
 

@@ -49,7 +49,11 @@ RAW_PII_COLUMN_NAMES = frozenset(
     }
 )  # fmt: skip
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-PHONE_PATTERN = r"(^|[^0-9A-Za-z_.-])\+?\(?[0-9]([ ().-]{0,2}[0-9]){9,14}($|[^0-9A-Za-z_:-])"
+PHONE_PATTERN = (
+    r"(^|[^0-9A-Za-z_.-])"
+    r"(\+?\(?[0-9]([ ()-]{0,2}[0-9]){9,14}|[0-9]{3,4}\.[0-9]{3,4}\.[0-9]{4}|[0-9]{2}(\.[0-9]{2}){4})"
+    r"($|[^0-9A-Za-z_:-])"
+)
 # Seeds are reference data written by hand (the identity blocklist lists public placeholder inboxes).
 SEEDS = frozenset(p.stem for p in (Path(__file__).resolve().parents[2] / "seeds").glob("*.csv"))
 GLOBAL_REC_SOURCE = "global_popularity"
@@ -324,7 +328,14 @@ def test_no_model_past_staging_holds_raw_pii(con: duckdb.DuckDBPyConnection, raw
 
 def test_pii_patterns_catch_what_they_should() -> None:
     assert re.search(EMAIL_PATTERN, "write to Jane.Doe+x@mail.example.co.uk today")
-    for phone in ("call +1 (415) 555-0100", "0049 30 1234567", "+49 885450329", "4155550100"):
+    for phone in (
+        "call +1 (415) 555-0100",
+        "0049 30 1234567",
+        "+49 885450329",
+        "4155550100",
+        "ph: 415.555.0100.",
+        "appelez le 06.12.34.56.78",
+    ):
         assert re.search(PHONE_PATTERN, phone), phone
     for not_phone in (
         "9f2c01234567890abc",  # digits inside a hash
@@ -332,6 +343,7 @@ def test_pii_patterns_catch_what_they_should() -> None:
         "008a0bc0-4158-4545-9521-6450d99da5c4",
         "as of 2026-10-31 23:41",  # a timestamp
         "test.tailor.not_null_stg_support__tickets_ticket_id.6853120019",  # a dotted id
+        "{'distance': 1.43578107376089}",  # a decimal number
         "category:shoes",
     ):
         assert not re.search(PHONE_PATTERN, not_phone), not_phone

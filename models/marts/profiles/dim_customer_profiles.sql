@@ -1,4 +1,3 @@
-{#- Segments: segment_id / segment_name stay null until the segments model is joined in here. -#}
 with
 
 features as (
@@ -7,6 +6,10 @@ features as (
 
 completed as (
     select * from {{ ref('int_person_features_imputed') }}
+),
+
+segments as (
+    select * from {{ ref('dim_customer_segments') }}
 ),
 
 final as (
@@ -74,14 +77,15 @@ final as (
         cast(features.negative_ticket_count as integer) as negative_ticket_count,
         cast(features.mentioned_brands as varchar[]) as mentioned_brands,
         cast(features.mentioned_product_ids as varchar[]) as mentioned_product_ids,
-        cast(cast(null as varchar) as varchar) as segment_id,
-        cast(cast(null as varchar) as varchar) as segment_name,
+        cast(segments.segment_id as varchar) as segment_id,
+        cast(segments.segment_name as varchar) as segment_name,
         cast(completed.demographics_observed_count as integer) as demographics_observed_count,
         cast(completed.profile_confidence as double) as profile_confidence,
         cast(completed.is_low_confidence as boolean) as is_low_confidence,
         cast(features.as_of_at as timestamp) as profile_updated_at
     from features
     inner join completed on features.person_id = completed.person_id
+    left join segments on features.person_id = segments.person_id
 )
 
 select * from final

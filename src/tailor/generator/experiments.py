@@ -62,7 +62,7 @@ REGISTRY: tuple[Experiment, ...] = (
         "A one-page checkout raises conversion.",
         "conversion_rate", ("revenue_per_user", "session_duration"), ("control", "treatment"),
         (0.5, 0.5), "user_id", "2026-10-15T00:00:00Z", "2026-10-29T00:00:00Z", 100,
-        "srm", (0.6, 0.4), 0.0, 0.0,
+        "srm", (0.65, 0.35), 0.0, 0.0,
     ),
 )
 REGISTRY_COLUMNS = (

@@ -193,3 +193,128 @@ def evaluate_split(
         params=settings.hybrid,
         as_of=cutoff,
     )
+
+
+# ---- bring your own data: an interactions file and a catalog file --------------------------------------
+
+USER_COLUMNS: tuple[str, ...] = ("person_id", "user_id", "user", "customer_id", "visitor_id")
+ITEM_COLUMNS: tuple[str, ...] = ("item_id", "item", "product_id", "sku")
+TIME_COLUMNS: tuple[str, ...] = ("timestamp", "occurred_at", "event_at", "ts", "time", "date")
+WEIGHT_COLUMNS: tuple[str, ...] = ("weight", "rating", "value", "quantity")
+EVENT_COLUMNS: tuple[str, ...] = ("event_type", "event", "action", "interaction_type")
+
+
+def find_column(frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], role: str) -> str | None:
+    """The column to use for `role`: `wanted` if given (must exist), else the first candidate present."""
+    if wanted:
+        if wanted not in frame.columns:
+            raise ValueError(f"{role} column {wanted!r} not found; columns are {list(frame.columns)}")
+        return wanted
+    lowered = {str(column).lower(): column for column in frame.columns}
+    return next((lowered[name] for name in candidates if name in lowered), None)
+
+
+def standard_events(
+    raw: pd.DataFrame,
+    *,
+    user_col: str | None = None,
+    item_col: str | None = None,
+    time_col: str | None = None,
+    weight_col: str | None = None,
+    event_col: str | None = None,
+    purchase_events: tuple[str, ...] = ("purchase", "order", "buy", "transaction"),
+) -> pd.DataFrame:
+    """Any user/item/timestamp file as events: person_id, item_id, base_weight, occurred_at, is_purchase.
+
+    Weight: the weight or rating column when present (rows without a positive one carry no preference),
+    else 1 per row. Purchases: rows whose event column names a purchase; none without an event column.
+    """
+    columns = {
+        "user": find_column(raw, user_col, USER_COLUMNS, "user"),
+        "item": find_column(raw, item_col, ITEM_COLUMNS, "item"),
+        "time": find_column(raw, time_col, TIME_COLUMNS, "timestamp"),
+    }
+    missing = [role for role, column in columns.items() if column is None]
+    if missing:
+        raise ValueError(f"interactions need {', '.join(missing)} column(s); columns are {list(raw.columns)}")
+    weight = find_column(raw, weight_col, WEIGHT_COLUMNS, "weight")
+    event = find_column(raw, event_col, EVENT_COLUMNS, "event")
+    events = pd.DataFrame(
+        {
+            "person_id": raw[columns["user"]].astype("str"),
+            "item_id": raw[columns["item"]].astype("str"),
+            "base_weight": pd.to_numeric(raw[weight], errors="coerce").fillna(0.0) if weight else 1.0,
+            "occurred_at": pd.to_datetime(raw[columns["time"]], utc=True, errors="coerce"),
+            "is_purchase": raw[event].astype("str").str.lower().isin(purchase_events) if event else False,
+        }
+    )
+    keep = events["person_id"].notna() & events["item_id"].notna() & events["occurred_at"].notna()
+    return events.loc[keep].reset_index(drop=True)
+
+
+def interactions_at(events: pd.DataFrame, at: pd.Timestamp, half_life_days: float) -> pd.DataFrame:
+    """The recommender input as known at `at`, one row per event before it: weight decayed to `at` (halving
+    every `half_life_days`), purchases flagged with their time."""
+    known = events.loc[events["occurred_at"] < at]
+    age_days = ((at - known["occurred_at"]).dt.total_seconds() / 86_400.0).clip(lower=0.0)
+    return pd.DataFrame(
+        {
+            "person_id": known["person_id"],
+            "item_id": known["item_id"],
+            "weight": known["base_weight"] * np.exp(-np.log(2.0) * age_days / half_life_days),
+            "last_interaction_at": known["occurred_at"],
+            "has_purchased": known["is_purchase"],
+            "last_purchased_at": known["occurred_at"].where(known["is_purchase"]),
+        }
+    ).reset_index(drop=True)
+
+
+def holdout_split(
+    events: pd.DataFrame, as_of: pd.Timestamp, holdout_days: float, half_life_days: float
+) -> pd.DataFrame:
+    """The frame `evaluate_split` reads: `train` = input as known at the cutoff (as_of - holdout_days),
+    `test` = events from the cutoff up to as_of, base weights summed per person x item."""
+    cutoff = as_of - pd.Timedelta(days=holdout_days)
+    train = interactions_at(events, cutoff, half_life_days).assign(split_name="train")
+    window = events.loc[(events["occurred_at"] >= cutoff) & (events["occurred_at"] <= as_of)]
+    test = (
+        window.groupby(["person_id", "item_id"], as_index=False, sort=True)
+        .agg(weight=("base_weight", "sum"), last_interaction_at=("occurred_at", "max"))
+        .assign(split_name="test", has_purchased=False, last_purchased_at=pd.NaT)
+    )
+    return pd.concat([train, test], ignore_index=True)
+
+
+def standard_catalog(raw: pd.DataFrame, item_col: str | None = None) -> pd.DataFrame:
+    """A catalog file as the recommenders read it: item_id plus whatever of title, description, category,
+    brand, tags ('|' separated text or lists) and is_active it has (missing is_active: all active)."""
+    item = find_column(raw, item_col, ITEM_COLUMNS + ("id",), "item")
+    if item is None:
+        raise ValueError(f"the catalog needs an item id column; columns are {list(raw.columns)}")
+    catalog = raw.rename(columns={item: "item_id"}).assign(item_id=lambda frame: frame["item_id"].astype("str"))
+    if "is_active" not in catalog:
+        catalog["is_active"] = True
+    return catalog.drop_duplicates("item_id").reset_index(drop=True)
+
+
+def standard_persons(events: pd.DataFrame, raw: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Persons to recommend for: a persons file (person/user id, optional has_personalization_consent and
+    segment_id) or, without one, every user in the events, all consenting, no segments."""
+    if raw is None:
+        ids = id_axis(events["person_id"])
+        return pd.DataFrame(
+            {
+                "person_id": pd.array(ids, dtype="str"),
+                "has_personalization_consent": True,
+                "segment_id": pd.array([None] * len(ids), dtype="str"),
+            }
+        )
+    user = find_column(raw, None, USER_COLUMNS, "user")
+    if user is None:
+        raise ValueError(f"the persons file needs a user id column; columns are {list(raw.columns)}")
+    persons = raw.rename(columns={user: "person_id"}).assign(person_id=lambda frame: frame["person_id"].astype("str"))
+    if "has_personalization_consent" not in persons:
+        persons["has_personalization_consent"] = True
+    if "segment_id" not in persons:
+        persons["segment_id"] = None
+    return persons[["person_id", "has_personalization_consent", "segment_id"]].drop_duplicates("person_id")

@@ -17,8 +17,8 @@ from tailor.recommend.content import ContentParams
 from tailor.recommend.hybrid import HybridParams
 
 # Defaults chosen by the grid search in docs/recommendations.md; dbt_project.yml repeats them as vars.
-TUNED_CF = CFParams(factors=16, regularization=5.0, iterations=15, alpha=5.0)
-TUNED_HYBRID = HybridParams(n=20, cf_weight=0.7, content_weight=0.3, purchase_exclusion_days=365.0)
+TUNED_CF = CFParams(factors=32, regularization=20.0, iterations=15, alpha=1.0, random_state=42)
+TUNED_HYBRID = HybridParams(n=20, cf_weight=0.85, content_weight=0.15, purchase_exclusion_days=365.0)
 NULL_TEXT = frozenset({"", "none", "null", "~"})
 
 

@@ -14,7 +14,14 @@ currency_rates as (
 
 ),
 
-renamed as {{ not_materialized() }} (
+numbered as (
+
+    {#- copy_number > 1: a later copy of a key already landed -#}
+    {{ number_copies('source', clean_text('product_id'), landing_row_order('catalog', 'source')) }}
+
+),
+
+renamed as (
 
     select
         {{ clean_text('product_id') }} as product_id,
@@ -30,6 +37,7 @@ renamed as {{ not_materialized() }} (
         {{ try_parse_timestamp('updated_at') }} as updated_at,
         filename,
         file_row_number,
+        copy_number,
         {{ json_object_text([
             ('product_id', 'product_id'),
             ('title', 'title'),
@@ -44,25 +52,19 @@ renamed as {{ not_materialized() }} (
             ('updated_at', 'updated_at'),
         ]) }} as raw_record
 
-    from source
-
-),
-
-numbered as (
-
-    {{ number_copies('renamed', 'product_id', landing_row_order('catalog')) }}
+    from numbered
 
 ),
 
 converted as (
 
     select
-        numbered.*,
-        numbered.price * currency_rates.usd_per_unit as price_usd
+        renamed.*,
+        renamed.price * currency_rates.usd_per_unit as price_usd
 
-    from numbered
+    from renamed
     left join currency_rates
-        on numbered.currency = currency_rates.currency_code
+        on renamed.currency = currency_rates.currency_code
 
 ),
 

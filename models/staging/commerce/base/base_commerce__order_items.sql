@@ -22,7 +22,14 @@ products as (
 
 ),
 
-renamed as {{ not_materialized() }} (
+numbered as (
+
+    {#- copy_number > 1: a later copy of a key already landed -#}
+    {{ number_copies('source', clean_text('order_item_id'), landing_row_order('commerce', 'source')) }}
+
+),
+
+renamed as (
 
     select
         {{ clean_text('order_item_id') }} as order_item_id,
@@ -32,6 +39,7 @@ renamed as {{ not_materialized() }} (
         {{ try_cast_as('unit_price', 'double') }} as unit_price,
         filename,
         file_row_number,
+        copy_number,
         {{ json_object_text([
             ('order_item_id', 'order_item_id'),
             ('order_id', 'order_id'),
@@ -40,29 +48,23 @@ renamed as {{ not_materialized() }} (
             ('unit_price', 'unit_price'),
         ]) }} as raw_record
 
-    from source
-
-),
-
-numbered as (
-
-    {{ number_copies('renamed', 'order_item_id', landing_row_order('commerce')) }}
+    from numbered
 
 ),
 
 joined as (
 
     select
-        numbered.*,
-        numbered.quantity * numbered.unit_price as line_amount,
+        renamed.*,
+        renamed.quantity * renamed.unit_price as line_amount,
         orders.order_id is not null as has_known_order,
         products.product_id is not null as has_known_product
 
-    from numbered
+    from renamed
     left join orders
-        on numbered.order_id = orders.order_id
+        on renamed.order_id = orders.order_id
     left join products
-        on numbered.product_id = products.product_id
+        on renamed.product_id = products.product_id
 
 ),
 

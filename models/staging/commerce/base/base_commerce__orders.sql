@@ -14,7 +14,14 @@ currency_rates as (
 
 ),
 
-renamed as {{ not_materialized() }} (
+numbered as (
+
+    {#- copy_number > 1: a later copy of a key already landed -#}
+    {{ number_copies('source', clean_text('order_id'), landing_row_order('commerce', 'source')) }}
+
+),
+
+renamed as (
 
     select
         {{ clean_text('order_id') }} as order_id,
@@ -31,6 +38,7 @@ renamed as {{ not_materialized() }} (
         {{ clean_text('updated_at') }} is not null as has_updated_at_text,
         filename,
         file_row_number,
+        copy_number,
         {{ json_object_text([
             ('order_id', 'order_id'),
             ('customer_id', 'customer_id'),
@@ -45,28 +53,22 @@ renamed as {{ not_materialized() }} (
             ('updated_at', 'updated_at'),
         ]) }} as raw_record
 
-    from source
-
-),
-
-numbered as (
-
-    {{ number_copies('renamed', 'order_id', landing_row_order('commerce')) }}
+    from numbered
 
 ),
 
 converted as (
 
     select
-        numbered.*,
-        numbered.order_status = 'refunded' as is_refunded,
-        numbered.order_status = 'cancelled' as is_cancelled,
+        renamed.*,
+        renamed.order_status = 'refunded' as is_refunded,
+        renamed.order_status = 'cancelled' as is_cancelled,
         currency_rates.currency_code is not null as is_known_currency,
-        numbered.total_amount * currency_rates.usd_per_unit as total_amount_usd
+        renamed.total_amount * currency_rates.usd_per_unit as total_amount_usd
 
-    from numbered
+    from renamed
     left join currency_rates
-        on numbered.currency = currency_rates.currency_code
+        on renamed.currency = currency_rates.currency_code
 
 ),
 

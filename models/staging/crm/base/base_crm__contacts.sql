@@ -14,7 +14,14 @@ country_codes as (
 
 ),
 
-renamed as {{ not_materialized() }} (
+numbered as (
+
+    {#- copy_number > 1: a later copy of a key already landed -#}
+    {{ number_copies('source', clean_text('id'), landing_row_order('crm', 'source')) }}
+
+),
+
+renamed as (
 
     select
         {{ clean_text('id') }} as contact_id,
@@ -31,6 +38,7 @@ renamed as {{ not_materialized() }} (
         {{ clean_text('lastmodifieddate') }} is not null as has_updated_at_text,
         filename,
         file_row_number,
+        copy_number,
         {{ json_object_text([
             ('Id', 'id'),
             ('Email', pseudonymize(normalize_email('email'))),
@@ -47,38 +55,32 @@ renamed as {{ not_materialized() }} (
             ('HasOptedOutOfEmail', 'hasoptedoutofemail'),
         ]) }} as raw_record
 
-    from source
-
-),
-
-numbered as (
-
-    {{ number_copies('renamed', 'contact_id', landing_row_order('crm')) }}
+    from numbered
 
 ),
 
 standardized as (
 
     select
-        numbered.*,
-        numbered.email_hash is not null as has_email,
+        renamed.*,
+        renamed.email_hash is not null as has_email,
         case
-            when numbered.gender_text in ('female', 'f', 'woman', 'w') then 'female'
-            when numbered.gender_text in ('male', 'm', 'man') then 'male'
-            when numbered.gender_text in (
+            when renamed.gender_text in ('female', 'f', 'woman', 'w') then 'female'
+            when renamed.gender_text in ('male', 'm', 'man') then 'male'
+            when renamed.gender_text in (
                 'non_binary', 'non-binary', 'non binary', 'nonbinary', 'nb', 'enby', 'genderqueer'
             ) then 'non_binary'
             else 'unknown'
         end as gender,
         country_codes.country_code,
         case
-            when numbered.loyalty_tier_text in {{ sql_text_list(known_values('loyalty_tier')) }}
-                then numbered.loyalty_tier_text
+            when renamed.loyalty_tier_text in {{ sql_text_list(known_values('loyalty_tier')) }}
+                then renamed.loyalty_tier_text
         end as loyalty_tier
 
-    from numbered
+    from renamed
     left join country_codes
-        on numbered.country_key = country_codes.country_alias
+        on renamed.country_key = country_codes.country_alias
 
 ),
 

@@ -18,7 +18,18 @@ products as (
 
 ),
 
-renamed as {{ not_materialized() }} (
+numbered as (
+
+    {#- copy_number > 1: a later copy of a key already landed -#}
+    {{ number_copies(
+        'source',
+        clean_text('event_id'),
+        try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order('events', 'source'),
+    ) }}
+
+),
+
+renamed as (
 
     select
         {{ clean_text('event_id') }} as event_id,
@@ -32,6 +43,7 @@ renamed as {{ not_materialized() }} (
         cast(dt as date) as dt,
         filename,
         file_row_number,
+        copy_number,
         {{ json_object_text([
             ('event_id', 'event_id'),
             ('anonymous_id', 'anonymous_id'),
@@ -43,26 +55,20 @@ renamed as {{ not_materialized() }} (
             ('received_at', 'received_at'),
         ]) }} as raw_record
 
-    from source
-
-),
-
-numbered as (
-
-    {{ number_copies('renamed', 'event_id', 'received_at nulls last, ' ~ landing_row_order('events')) }}
+    from numbered
 
 ),
 
 parsed as (
 
     select
-        numbered.*,
-        {{ json_is_object('numbered.properties_json') }} as is_properties_object,
+        renamed.*,
+        {{ json_is_object('renamed.properties_json') }} as is_properties_object,
         products.product_id is not null as has_known_item
 
-    from numbered
+    from renamed
     left join products
-        on numbered.item_id = products.product_id
+        on renamed.item_id = products.product_id
 
 ),
 

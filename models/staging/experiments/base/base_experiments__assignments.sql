@@ -14,7 +14,14 @@ experiment_registry as (
 
 ),
 
-renamed as {{ not_materialized() }} (
+numbered as (
+
+    {#- copy_number > 1: a later copy of a key already landed -#}
+    {{ number_copies('source', clean_text('assignment_id'), landing_row_order('experiments', 'source')) }}
+
+),
+
+renamed as (
 
     select
         {{ clean_text('assignment_id') }} as assignment_id,
@@ -25,6 +32,7 @@ renamed as {{ not_materialized() }} (
         {{ try_parse_timestamp('assigned_at') }} as assigned_at,
         filename,
         file_row_number,
+        copy_number,
         {{ json_object_text([
             ('assignment_id', 'assignment_id'),
             ('experiment_id', 'experiment_id'),
@@ -34,25 +42,19 @@ renamed as {{ not_materialized() }} (
             ('assigned_at', 'assigned_at'),
         ]) }} as raw_record
 
-    from source
-
-),
-
-numbered as (
-
-    {{ number_copies('renamed', 'assignment_id', landing_row_order('experiments')) }}
+    from numbered
 
 ),
 
 registered as (
 
     select
-        numbered.*,
+        renamed.*,
         experiment_registry.experiment_id is not null as is_registered_experiment
 
-    from numbered
+    from renamed
     left join experiment_registry
-        on numbered.experiment_id = experiment_registry.experiment_id
+        on renamed.experiment_id = experiment_registry.experiment_id
 
 ),
 

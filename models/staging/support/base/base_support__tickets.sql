@@ -8,7 +8,14 @@ source as {{ not_materialized() }} (
 
 ),
 
-renamed as {{ not_materialized() }} (
+numbered as (
+
+    {#- copy_number > 1: a later copy of a key already landed -#}
+    {{ number_copies('source', clean_text('ticket_id'), landing_row_order('support', 'source')) }}
+
+),
+
+renamed as (
 
     select
         {{ clean_text('ticket_id') }} as ticket_id,
@@ -20,6 +27,7 @@ renamed as {{ not_materialized() }} (
         {{ redact_pii_text(clean_text('body')) }} as body,
         filename,
         file_row_number,
+        copy_number,
         {{ json_object_text([
             ('ticket_id', 'ticket_id'),
             ('customer_email', pseudonymize(normalize_email('customer_email'))),
@@ -29,13 +37,7 @@ renamed as {{ not_materialized() }} (
             ('body', redact_pii_text('body')),
         ]) }} as raw_record
 
-    from source
-
-),
-
-numbered as (
-
-    {{ number_copies('renamed', 'ticket_id', landing_row_order('support')) }}
+    from numbered
 
 ),
 
@@ -51,7 +53,7 @@ final as (
             ('invalid_timestamp', 'created_at is null'),
         ]) }} as quarantine_reason
 
-    from numbered
+    from renamed
 
 )
 

@@ -8,7 +8,18 @@ source as {{ not_materialized() }} (
 
 ),
 
-renamed as {{ not_materialized() }} (
+numbered as (
+
+    {#- copy_number > 1: a later copy of a key already landed -#}
+    {{ number_copies(
+        'source',
+        clean_text('id'),
+        try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order('web', 'source'),
+    ) }}
+
+),
+
+renamed as (
 
     select
         {{ clean_text('id') }} as identify_id,
@@ -20,6 +31,7 @@ renamed as {{ not_materialized() }} (
         cast(dt as date) as dt,
         filename,
         file_row_number,
+        copy_number,
         {{ json_object_text([
             ('id', 'id'),
             ('anonymous_id', 'anonymous_id'),
@@ -30,13 +42,7 @@ renamed as {{ not_materialized() }} (
             ('context_user_agent', 'context_user_agent'),
         ]) }} as raw_record
 
-    from source
-
-),
-
-numbered as (
-
-    {{ number_copies('renamed', 'identify_id', 'received_at nulls last, ' ~ landing_row_order('web')) }}
+    from numbered
 
 ),
 
@@ -52,7 +58,7 @@ final as (
             ('future_timestamp', 'identified_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
         ]) }} as quarantine_reason
 
-    from numbered
+    from renamed
 
 )
 

@@ -1,0 +1,207 @@
+"""The benchmark's result as a JSON-ready dict and as a Markdown page; pure functions of measured values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tailor.bench.floor import FloorTiming
+from tailor.bench.run_results import NodeTiming, seconds_by_type, status_counts, top_models
+from tailor.bench.sampler import GIB, MemorySummary
+
+# Goals on the reference machine (2 cores, 24 GiB), per scale: full build seconds and peak GiB. The
+# incremental share and the overhead ratio apply at every scale.
+FULL_BUILD_TARGETS: dict[str, tuple[float, float]] = {"m": (90.0, 4.0), "l": (900.0, 12.0)}
+INCREMENTAL_SHARE_TARGET = 0.15
+OVERHEAD_RATIO_TARGET = 1.3
+
+
+@dataclass(frozen=True)
+class BuildMeasurement:
+    """One measured `dbt build`: wall and CPU seconds of the process tree, its memory, the machine's load
+    before and after, dbt's exit code and its per-node timings."""
+
+    label: str
+    wall_seconds: float
+    cpu_seconds: float
+    memory: MemorySummary
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+    exit_code: int
+    timings: Sequence[NodeTiming]
+    warehouse_bytes: int
+
+
+def build_section(build: BuildMeasurement, rows: int, n_top: int = 15) -> dict[str, Any]:
+    """JSON section of one build; `rows` is the raw rows it processed (for rows per second)."""
+    return {
+        "wall_seconds": round(build.wall_seconds, 2),
+        "cpu_seconds": round(build.cpu_seconds, 2),
+        "cpu_utilisation": round(build.cpu_seconds / build.wall_seconds, 2) if build.wall_seconds else None,
+        "peak_rss_gib": round(build.memory.peak_rss_gib, 3),
+        "mean_rss_gib": round(build.memory.mean_rss_bytes / GIB, 3),
+        "peak_at_seconds": round(build.memory.peak_at_s, 1),
+        "max_processes": build.memory.max_processes,
+        "memory_samples": build.memory.n_samples,
+        "load_1m_before": round(build.load_before[0], 2),
+        "load_1m_after": round(build.load_after[0], 2),
+        "load_1m_mean": round(build.memory.mean_load_1m, 2),
+        "load_1m_max": round(build.memory.max_load_1m, 2),
+        "exit_code": build.exit_code,
+        "status_counts": status_counts(list(build.timings)),
+        "seconds_by_type": {key: round(value, 2) for key, value in seconds_by_type(build.timings).items()},
+        "warehouse_bytes": build.warehouse_bytes,
+        "raw_rows": rows,
+        "rows_per_second": round(rows / build.wall_seconds) if build.wall_seconds else None,
+        "model_seconds": {
+            timing.name: round(timing.seconds, 2) for timing in build.timings if timing.resource_type == "model"
+        },
+        "top_models": [
+            {
+                "name": timing.name,
+                "seconds": round(timing.seconds, 2),
+                "materialized": timing.materialized,
+                "language": timing.language,
+            }
+            for timing in top_models(build.timings, n_top)
+        ],
+    }
+
+
+def floor_section(floors: Sequence[FloorTiming], als: Mapping[str, float] | None) -> dict[str, Any]:
+    """Per-step bare vs dbt seconds, the overall ratio (summed dbt over summed bare) and the ALS details."""
+    measured = [floor for floor in floors if floor.overhead_ratio is not None and floor.is_comparable]
+    dbt_total = sum(floor.dbt_seconds or 0.0 for floor in measured)
+    bare_total = sum(floor.bare_seconds for floor in measured)
+    return {
+        "steps": [
+            asdict(floor)
+            | {"overhead_ratio": round(floor.overhead_ratio, 3) if floor.overhead_ratio is not None else None}
+            for floor in floors
+        ],
+        "overall_overhead_ratio": round(dbt_total / bare_total, 3) if bare_total > 0 else None,
+        "als": dict(als or {}),
+    }
+
+
+def target_checks(
+    scale: str, full: Mapping[str, Any], incremental: Mapping[str, Any] | None, floor: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Each goal that applies at `scale` with the measured value and whether it was met."""
+    checks: list[dict[str, Any]] = []
+    if scale in FULL_BUILD_TARGETS:
+        seconds, gib = FULL_BUILD_TARGETS[scale]
+        checks.append(_check("full build seconds", full["wall_seconds"], seconds))
+        checks.append(_check("full build peak GiB", full["peak_rss_gib"], gib))
+    if incremental is not None and full["wall_seconds"]:
+        share = incremental["wall_seconds"] / full["wall_seconds"]
+        checks.append(_check("incremental / full", round(share, 3), INCREMENTAL_SHARE_TARGET))
+    if floor.get("overall_overhead_ratio") is not None:
+        checks.append(_check("dbt / bare (floor steps)", floor["overall_overhead_ratio"], OVERHEAD_RATIO_TARGET))
+    return checks
+
+
+def _check(goal: str, measured: float, limit: float) -> dict[str, Any]:
+    return {"goal": goal, "measured": measured, "target": limit, "is_met": bool(measured <= limit)}
+
+
+def _gib(value: int | float) -> str:
+    return f"{value / GIB:.2f}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join("" if cell is None else str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """The report as a Markdown page: builds, goals, slowest models, floor comparison, machine."""
+    machine, builds = report["machine"], report["builds"]
+    lines = [
+        f"# Benchmark: scale `{report['scale']}`, {report['started_at']}",
+        "",
+        f"Machine: {machine['logical_cores']} cores ({machine['cpu_model']}), {machine['memory_gib']:.1f} GiB "
+        f"memory, {machine['platform']}; dbt {machine['dbt_version']}, DuckDB {machine['duckdb_version']}, "
+        f"profile target `{report['target']}`. Raw landed rows: {report['raw_rows']:,}.",
+        "",
+        "Load average (1 min) before/mean/after each build is shown because the machine may be shared: wall "
+        "time above CPU time means the build waited for the processor.",
+        "",
+    ]
+    rows = []
+    for label, build in builds.items():
+        rows.append(
+            [
+                label,
+                f"{build['wall_seconds']:.1f}",
+                f"{build['cpu_seconds']:.1f}",
+                f"{build['peak_rss_gib']:.2f}",
+                _gib(build["warehouse_bytes"]),
+                f"{build['raw_rows']:,}",
+                f"{build['rows_per_second']:,}" if build["rows_per_second"] is not None else "",
+                f"{build['load_1m_before']:.1f} / {build['load_1m_mean']:.1f} / {build['load_1m_after']:.1f}",
+                build["exit_code"],
+            ]
+        )
+    lines += _table(
+        ["build", "wall s", "CPU s", "peak GiB", "warehouse GiB", "rows", "rows/s", "load before/mean/after", "exit"],
+        rows,
+    )
+    lines += ["", "## Goals", ""]
+    lines += _table(
+        ["goal", "measured", "target", "met"],
+        [
+            [check["goal"], check["measured"], check["target"], "yes" if check["is_met"] else "no"]
+            for check in report["targets"]
+        ],
+    )
+    full = builds.get("full")
+    if full:
+        incremental_seconds = builds.get("incremental", {}).get("model_seconds", {})
+        lines += ["", "## Slowest models (full build)", ""]
+        lines += _table(
+            ["model", "materialized", "language", "full s", "incremental s"],
+            [
+                [
+                    model["name"],
+                    model["materialized"],
+                    model["language"],
+                    f"{model['seconds']:.2f}",
+                    incremental_seconds.get(model["name"], ""),
+                ]
+                for model in full["top_models"]
+            ],
+        )
+        lines += [
+            "",
+            "Seconds by node type (summed over threads): "
+            + ", ".join(f"{key} {value:.1f}" for key, value in full["seconds_by_type"].items()),
+        ]
+    floor = report.get("floor")
+    if floor and floor["steps"]:
+        lines += ["", "## dbt against the floor", ""]
+        lines += _table(
+            ["step", "kind", "dbt s", "bare s", "dbt / bare", "in overall"],
+            [
+                [
+                    step["name"],
+                    step["kind"],
+                    _fmt(step["dbt_seconds"]),
+                    _fmt(step["bare_seconds"]),
+                    _fmt(step["overhead_ratio"], 2),
+                    "yes" if step["is_comparable"] else "no",
+                ]
+                for step in floor["steps"]
+            ],
+        )
+        lines += [
+            "",
+            f"Overall (summed dbt / summed bare over the comparable steps): {_fmt(floor['overall_overhead_ratio'], 2)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}"

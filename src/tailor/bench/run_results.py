@@ -1,0 +1,107 @@
+"""Per-node timings from dbt's artifacts: `run_results.json` (what ran, how long) joined to `manifest.json`
+(language and materialization), so the report can rank models and pick SQL ones for the floor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NodeTiming:
+    """One executed node: its id, short name, type, status, seconds and, for models, language and
+    materialization (empty when the manifest does not say)."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    status: str
+    seconds: float
+    language: str = ""
+    materialized: str = ""
+    relation_name: str = ""
+    compiled_code: str = ""
+
+
+def _node_info(manifest: Mapping[str, Any] | None, unique_id: str) -> Mapping[str, Any]:
+    if not manifest:
+        return {}
+    return manifest.get("nodes", {}).get(unique_id, {})
+
+
+def parse_run_results(run_results: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> list[NodeTiming]:
+    """Every result as a NodeTiming, in the artifact's order; the name is the last part of the unique id."""
+    timings = []
+    for result in run_results.get("results", []):
+        unique_id = str(result["unique_id"])
+        node = _node_info(manifest, unique_id)
+        timings.append(
+            NodeTiming(
+                unique_id=unique_id,
+                name=unique_id.split(".")[-1],
+                resource_type=unique_id.split(".")[0],
+                status=str(result.get("status", "")),
+                seconds=float(result.get("execution_time") or 0.0),
+                language=str(node.get("language") or ""),
+                materialized=str(node.get("config", {}).get("materialized") or ""),
+                relation_name=str(result.get("relation_name") or ""),
+                compiled_code=str(result.get("compiled_code") or ""),
+            )
+        )
+    return timings
+
+
+def load_timings(target_path: Path) -> list[NodeTiming]:
+    """Timings of the last dbt command that wrote into `target_path` (empty when it wrote none)."""
+    results_file = target_path / "run_results.json"
+    if not results_file.exists():
+        return []
+    manifest_file = target_path / "manifest.json"
+    manifest = json.loads(manifest_file.read_text()) if manifest_file.exists() else None
+    return parse_run_results(json.loads(results_file.read_text()), manifest)
+
+
+def top_models(timings: Iterable[NodeTiming], n: int = 15) -> list[NodeTiming]:
+    """The `n` slowest models (ties by name, so the order is stable)."""
+    models = [timing for timing in timings if timing.resource_type == "model"]
+    return sorted(models, key=lambda timing: (-timing.seconds, timing.name))[:n]
+
+
+def heaviest_sql_models(timings: Iterable[NodeTiming], n: int = 3) -> list[NodeTiming]:
+    """The `n` slowest SQL models that built a relation from a query (tables and incrementals, not views)."""
+    candidates = [
+        timing
+        for timing in top_models(timings, n=10**6)
+        if timing.language == "sql"
+        and timing.materialized in ("table", "incremental")
+        and timing.status == "success"
+        and timing.compiled_code.strip()
+    ]
+    return candidates[:n]
+
+
+def seconds_by_type(timings: Iterable[NodeTiming]) -> dict[str, float]:
+    """Summed execution seconds per resource type (model, test, seed, snapshot, ...)."""
+    totals: dict[str, float] = {}
+    for timing in timings:
+        totals[timing.resource_type] = totals.get(timing.resource_type, 0.0) + timing.seconds
+    return dict(sorted(totals.items()))
+
+
+def status_counts(timings: Sequence[NodeTiming]) -> dict[str, int]:
+    """How many nodes ended in each status (success, pass, fail, error, warn, skipped)."""
+    counts: dict[str, int] = {}
+    for timing in timings:
+        counts[timing.status] = counts.get(timing.status, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def seconds_of(timings: Iterable[NodeTiming], name: str) -> float | None:
+    """Execution seconds of the model called `name`, or None when it did not run."""
+    for timing in timings:
+        if timing.resource_type == "model" and timing.name == name:
+            return timing.seconds
+    return None

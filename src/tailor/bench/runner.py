@@ -1,0 +1,298 @@
+"""Runs the benchmark: cached data, a private copy, a measured full `dbt build`, the floor comparison, one
+more landed day and a measured incremental build; returns the report dict (see tailor.bench.report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import yaml
+
+from tailor.bench.floor import FloorTiming, time_als, time_sql
+from tailor.bench.report import BuildMeasurement, build_section, floor_section, target_checks
+from tailor.bench.run_results import heaviest_sql_models, load_timings, seconds_of
+from tailor.bench.sampler import GIB, TreeSampler, summarize_samples
+
+Progress = Callable[[str], None]
+DATA_PARTS: tuple[str, ...] = ("landing", "pending", "truth")
+ALS_FIT_MODEL = "int_recommendation_factors_fitted"
+RECOMMEND_MODEL = "int_recommendations_scored"
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What to run: the scale, the repository root, the cached data root, where to work and write results."""
+
+    scale: str
+    root: Path
+    data_dir: Path
+    work_dir: Path
+    results_dir: Path
+    target: str = "dev"
+    sample_interval_s: float = 0.2
+    n_top: int = 15
+    n_floor_models: int = 3
+    run_incremental: bool = True
+    run_floor: bool = True
+    keep_data: bool = False
+
+
+def _bin(name: str) -> str:
+    """An executable of the running environment (the venv's dbt and tailor), else whatever is on PATH."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def ensure_data(options: BenchOptions, progress: Progress) -> None:
+    """Generate the scale's data once; later runs reuse it (the landing folder's _SUCCESS marks it done)."""
+    if (options.data_dir / "landing" / options.scale / "_SUCCESS").exists():
+        return
+    progress(f"generating {options.scale} data under {options.data_dir} (once)")
+    subprocess.run(
+        [_bin("tailor"), "generate", "--scale", options.scale, "--out", str(options.data_dir), "--quiet"], check=True
+    )
+
+
+def copy_data(scale: str, data_dir: Path, work_data: Path) -> None:
+    """Copy the landing, pending and truth folders, so landing a day never touches the cached data."""
+    for part in DATA_PARTS:
+        source = data_dir / part / scale
+        if source.exists():
+            shutil.copytree(source, work_data / part / scale)
+
+
+def raw_row_count(landing: Path) -> int:
+    """Raw landed rows over every landing table (parquet footers only)."""
+    from tailor.generator.output import count_rows
+
+    return sum(count_rows(landing).values())
+
+
+def warehouse_bytes(path: Path) -> int:
+    """Size on disk of the warehouse file and its write-ahead log."""
+    return sum(candidate.stat().st_size for candidate in (path, Path(f"{path}.wal")) if candidate.exists())
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(
+    command: Sequence[str], env: Mapping[str, str], cwd: Path, log_file: Path, interval_s: float
+) -> tuple[int, float, float, list]:
+    """Run `command` to completion: (exit code, wall seconds, CPU seconds of its tree, RSS samples).
+
+    CPU time comes from the kernel's accounting of waited-for children, so short-lived grandchildren count."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    cpu_before = _children_cpu_seconds()
+    started = time.perf_counter()
+    with log_file.open("w") as log:
+        process = subprocess.Popen(list(command), env=dict(env), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        with TreeSampler(process.pid, interval_s) as sampler:
+            exit_code = process.wait()
+    wall = time.perf_counter() - started
+    return exit_code, wall, _children_cpu_seconds() - cpu_before, sampler.samples
+
+
+def dbt_env(options: BenchOptions, landing: Path, truth: Path, warehouse: Path) -> dict[str, str]:
+    """The environment of the benchmarked dbt: private landing copy, warehouse file and target."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DBT_PROFILES_DIR": str(options.root / "profiles"),
+            "TAILOR_LANDING": str(landing),
+            "TAILOR_TRUTH": str(truth),
+            "TAILOR_DUCKDB_PATH": str(warehouse),
+            "TAILOR_TARGET": options.target,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    return env
+
+
+def measure_build(label: str, options: BenchOptions, env: Mapping[str, str], warehouse: Path) -> BuildMeasurement:
+    """One `dbt build` into its own target folder, measured from outside the process."""
+    target_path = options.work_dir / f"target_{label}"
+    command = [
+        _bin("dbt"),
+        "build",
+        "--target",
+        options.target,
+        "--project-dir",
+        str(options.root),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(options.work_dir / f"logs_{label}"),
+        "--no-use-colors",
+    ]
+    load_before = os.getloadavg()
+    exit_code, wall, cpu, samples = run_measured(
+        command, env, options.root, options.work_dir / f"dbt_{label}.log", options.sample_interval_s
+    )
+    return BuildMeasurement(
+        label=label,
+        wall_seconds=wall,
+        cpu_seconds=cpu,
+        memory=summarize_samples(samples),
+        load_before=load_before,
+        load_after=os.getloadavg(),
+        exit_code=exit_code,
+        timings=load_timings(target_path),
+        warehouse_bytes=warehouse_bytes(warehouse),
+    )
+
+
+def duckdb_settings(target: str) -> dict[str, object]:
+    """The session settings profiles/profiles.yml gives the target, so the floor runs under the same limits."""
+    return {
+        "preserve_insertion_order": False,
+        "memory_limit": os.environ.get("TAILOR_MEMORY_LIMIT", "8GB" if target == "dev" else "4GB"),
+    }
+
+
+def project_vars(root: Path) -> dict[str, Any]:
+    """The project's `vars: tailor:` block from dbt_project.yml (the recommender's hyperparameters)."""
+    project = yaml.safe_load((root / "dbt_project.yml").read_text())
+    return dict(project.get("vars", {}).get("tailor", {}) or {})
+
+
+def measure_floor(
+    options: BenchOptions, full: BuildMeasurement, warehouse: Path, progress: Progress
+) -> tuple[list[FloorTiming], dict[str, float]]:
+    """Bare DuckDB for the heaviest SQL models and bare implicit for the ALS step, against dbt's seconds."""
+    settings = duckdb_settings(options.target)
+    floors = []
+    for timing in heaviest_sql_models(full.timings, options.n_floor_models):
+        progress(f"floor: {timing.name} in bare DuckDB")
+        bare = time_sql(warehouse, timing.name, timing.compiled_code, settings)
+        floors.append(FloorTiming(timing.name, f"sql {timing.materialized}", bare, timing.seconds))
+    fit_seconds = seconds_of(full.timings, ALS_FIT_MODEL)
+    if fit_seconds is None:
+        return floors, {}
+    progress("floor: ALS fit and recommend with bare implicit")
+    variables = project_vars(options.root)
+    als = time_als(
+        warehouse,
+        factors=int(variables.get("recs_factors", 16)),
+        regularization=float(variables.get("recs_regularization", 5.0)),
+        iterations=int(variables.get("recs_iterations", 15)),
+        alpha=float(variables.get("recs_alpha", 5.0)),
+        top_n=int(variables.get("recs_top_n", 20)),
+        random_state=int(variables.get("recs_seed", 42)),
+        settings=settings,
+    )
+    floors.append(FloorTiming(ALS_FIT_MODEL, "python: ALS fit", als["read_seconds"] + als["fit_seconds"], fit_seconds))
+    floors.append(
+        FloorTiming(
+            RECOMMEND_MODEL,
+            "python: top-N (dbt model also blends content and fallbacks)",
+            als["recommend_seconds"],
+            seconds_of(full.timings, RECOMMEND_MODEL),
+            is_comparable=False,
+        )
+    )
+    return floors, als
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, memory, CPU model and tool versions of the machine the numbers came from."""
+    from importlib.metadata import version
+
+    import duckdb
+
+    cpu_model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        models = [
+            line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
+        ]
+        cpu_model = models[0] if models else ""
+    return {
+        "logical_cores": os.cpu_count() or 0,
+        "physical_cores": psutil.cpu_count(logical=False) or 0,
+        "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
+        "cpu_model": cpu_model or platform.processor(),
+        "platform": platform.platform(terse=True),
+        "python_version": platform.python_version(),
+        "dbt_version": version("dbt-core"),
+        "duckdb_version": duckdb.__version__,
+    }
+
+
+def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
+    """The whole benchmark; returns the report (also written by `write_report`)."""
+    started_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ensure_data(options, progress)
+    if options.work_dir.exists():
+        shutil.rmtree(options.work_dir)
+    work_data = options.work_dir / "data"
+    progress(f"copying {options.scale} data to {work_data}")
+    copy_data(options.scale, options.data_dir, work_data)
+    landing, truth = work_data / "landing" / options.scale, work_data / "truth" / options.scale
+    warehouse = options.work_dir / "warehouse.duckdb"
+    env = dbt_env(options, landing, truth, warehouse)
+    raw_rows = raw_row_count(landing)
+
+    progress(f"full build ({raw_rows:,} raw rows)")
+    full = measure_build("full", options, env, warehouse)
+    progress(f"full build: {full.wall_seconds:.1f} s wall, {full.cpu_seconds:.1f} s CPU, exit {full.exit_code}")
+    builds = {"full": build_section(full, raw_rows, options.n_top)}
+
+    floor = floor_section(*measure_floor(options, full, warehouse, progress)) if options.run_floor else {}
+
+    landed_day = None
+    if options.run_incremental:
+        landed = subprocess.run(
+            [_bin("tailor"), "land-day", "--scale", options.scale, "--out", str(work_data)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if landed.returncode == 0:
+            landed_day = landed.stdout.splitlines()[0].removeprefix("landed dt=").strip()
+            new_rows = raw_row_count(landing) - raw_rows
+            progress(f"incremental build after landing {landed_day} ({new_rows:,} new raw rows)")
+            incremental = measure_build("incremental", options, env, warehouse)
+            builds["incremental"] = build_section(incremental, new_rows, options.n_top)
+            progress(f"incremental build: {incremental.wall_seconds:.1f} s wall, exit {incremental.exit_code}")
+        else:
+            progress(f"no incremental build: land-day failed: {landed.stderr.strip()}")
+
+    if not options.keep_data:
+        shutil.rmtree(work_data, ignore_errors=True)
+    return {
+        "scale": options.scale,
+        "started_at": started_at.isoformat().replace("+00:00", "Z"),
+        "target": options.target,
+        "machine": machine_info(),
+        "raw_rows": raw_rows,
+        "landed_day": landed_day,
+        "builds": builds,
+        "floor": floor,
+        "targets": target_checks(options.scale, builds["full"], builds.get("incremental"), floor),
+    }
+
+
+def write_report(report: Mapping[str, Any], results_dir: Path, markdown: str) -> tuple[Path, Path]:
+    """bench_results/<scale>/<timestamp>.json and .md; the timestamp is the run's start (UTC)."""
+    stamp = report["started_at"].replace("-", "").replace(":", "")
+    folder = results_dir / report["scale"]
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, markdown_path = folder / f"{stamp}.json", folder / f"{stamp}.md"
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    markdown_path.write_text(markdown)
+    return json_path, markdown_path

@@ -1,0 +1,21 @@
+-- No behavioural segment is too small to act on: each holds at least `segmentation.min_share` of the
+-- clustered persons (fallbacks excluded) in the current run.
+with
+
+segments as (
+    select * from {{ ref('dim_segments') }}
+),
+
+final as (
+    select
+        segment_id,
+        segment_name,
+        member_count,
+        clustered_share
+    from segments
+    where
+        not is_fallback
+        and clustered_share < {{ var('segmentation')['min_share'] }}
+)
+
+select * from final
