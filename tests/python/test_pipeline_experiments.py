@@ -52,6 +52,16 @@ def bandit(warehouse: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return warehouse.sql("select * from fct_bandit_allocations").df()
 
 
+@pytest.fixture(scope="module")
+def retained_units() -> pd.DataFrame:
+    """Planted experiment units less the erased persons, whom erasure removes from every readout."""
+    root = Path(os.environ["TAILOR_TRUTH"])
+    units = pd.read_parquet(root / "experiment_units.parquet")
+    persons = pd.read_parquet(root / "persons.parquet", columns=["person_key", "is_erased"])
+    units = units.merge(persons, on="person_key", how="left", validate="many_to_one")
+    return units.loc[~units["is_erased"].astype(bool)]
+
+
 def _of_kind(truth: dict[str, dict[str, Any]], kind: str) -> list[str]:
     found = sorted(e for e, t in truth.items() if t["kind"] == kind)
     assert found, f"the truth plants no {kind} experiment"
@@ -96,21 +106,27 @@ def test_the_planted_srm_is_flagged_and_only_there(health: pd.DataFrame, results
             assert set(readout["conclusion"]) <= {"control", "not_trustworthy"}
 
 
-def test_user_randomized_units_match_the_planted_assignment(results: pd.DataFrame, truth: dict) -> None:
-    """A user_id unit is one person, so stitching must give back exactly the planted counts per variant."""
+def test_user_randomized_units_match_the_planted_assignment(
+    results: pd.DataFrame, truth: dict, retained_units: pd.DataFrame
+) -> None:
+    """A user_id unit is one person, so stitching must give back exactly the planted (non-erased) units."""
     for exp, planted in truth.items():
         if planted["unit_type"] != "user_id":
             continue
         rows = results.loc[(results["experiment_id"] == exp) & (results["metric"] == planted["primary_metric"])]
-        assert dict(zip(rows["variant"], rows["units"], strict=True)) == planted["assigned_counts"], exp
+        expected = retained_units.loc[retained_units["experiment_id"] == exp].groupby("variant").size()
+        assert dict(zip(rows["variant"], rows["units"], strict=True)) == expected.to_dict(), exp
 
 
-def test_raw_conversion_matches_the_realized_conversion(bandit: pd.DataFrame, truth: dict) -> None:
+def test_raw_conversion_matches_the_realized_conversion(
+    bandit: pd.DataFrame, truth: dict, retained_units: pd.DataFrame
+) -> None:
     """The warehouse's conversion definition reproduces the generator's per-variant conversion exactly."""
     for exp, planted in truth.items():
         if planted["unit_type"] != "user_id":
             continue
         rows = bandit.loc[bandit["experiment_id"] == exp].set_index("variant")
-        for variant, rate in planted["realized_conversion_rate"].items():
+        realized = retained_units.loc[retained_units["experiment_id"] == exp].groupby("variant")["converted"].mean()
+        for variant, rate in realized.items():
             assert rows.loc[variant, "rate"] == pytest.approx(rate, abs=1e-9), f"{exp} {variant}"
 

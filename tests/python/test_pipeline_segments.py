@@ -24,9 +24,8 @@ from tailor.warehouse import connect, default_db_path
 
 REPO = Path(__file__).resolve().parents[2]
 # Adjusted Rand index between planted personas and segments over the planted persons' main profiles, the
-# floor per generator scale (measured well above it; tiny has 30 days of data and ~400 persons, sample 90
-# days and ~3k: see the closing note of the segments work for the figures).
-MIN_PERSONA_ARI = {"tiny": 0.35, "sample": 0.55, "m": 0.55, "l": 0.55}
+# floor per generator scale. Measured: tiny 0.48 (30 days, ~400 persons: thin behaviour), sample 0.71.
+MIN_PERSONA_ARI = {"tiny": 0.35, "sample": 0.65, "m": 0.65, "l": 0.65}
 # Two runs share a segment when this share of the earlier run's members is found together again.
 UNCHANGED_OVERLAP = 0.7
 RETRAIN_SELECTOR = "+dim_segments +dim_customer_segments +fct_segment_drift +fct_segment_membership_history"
@@ -70,7 +69,7 @@ def test_segments_recover_the_planted_personas(
     agreement = persona_agreement(memberships, profiles)
     print(f"persona agreement at scale {scale}: {agreement}")
     assert agreement["n_persons"] >= 0.5 * agreement["n_truth_persons"]
-    assert agreement["ari"] >= MIN_PERSONA_ARI.get(scale, 0.55), agreement
+    assert agreement["ari"] >= MIN_PERSONA_ARI.get(scale, 0.65), agreement
 
 
 def test_every_profile_has_exactly_one_segment(warehouse: duckdb.DuckDBPyConnection, memberships: pd.DataFrame) -> None:

@@ -88,7 +88,7 @@ class TreeSampler:
 
     def _take(self) -> None:
         rss, count = tree_rss(self._process)
-        if count:
+        if count and rss:  # an exited process not yet reaped reads as zero
             self.samples.append(Sample(time.perf_counter() - self._started, rss, count, os.getloadavg()[0]))
 
     def _run(self) -> None:

@@ -232,7 +232,7 @@ def standard_events(
     columns = {
         "user": find_column(raw, user_col, USER_COLUMNS, "user"),
         "item": find_column(raw, item_col, ITEM_COLUMNS, "item"),
-        "time": find_column(raw, time_col, TIME_COLUMNS, "timestamp"),
+        "timestamp": find_column(raw, time_col, TIME_COLUMNS, "timestamp"),
     }
     missing = [role for role, column in columns.items() if column is None]
     if missing:
@@ -244,7 +244,7 @@ def standard_events(
             "person_id": raw[columns["user"]].astype("str"),
             "item_id": raw[columns["item"]].astype("str"),
             "base_weight": pd.to_numeric(raw[weight], errors="coerce").fillna(0.0) if weight else 1.0,
-            "occurred_at": pd.to_datetime(raw[columns["time"]], utc=True, errors="coerce"),
+            "occurred_at": pd.to_datetime(raw[columns["timestamp"]], utc=True, errors="coerce"),
             "is_purchase": raw[event].astype("str").str.lower().isin(purchase_events) if event else False,
         }
     )
