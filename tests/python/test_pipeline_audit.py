@@ -20,7 +20,8 @@ def test_last_build_is_fully_audited() -> None:
     run_results = json.loads((Path(os.environ["TAILOR_TARGET_DIR"]) / "run_results.json").read_text())
     invocation = run_results["metadata"]["invocation_id"]
     # The hook itself is in run_results but cannot audit its own run.
-    expected = {r["unique_id"]: r["status"] for r in run_results["results"] if not r["unique_id"].startswith("operation.")}
+    results = run_results["results"]
+    expected = {r["unique_id"]: r["status"] for r in results if not r["unique_id"].startswith("operation.")}
     con = connect(os.environ["TAILOR_DUCKDB_PATH"])
     rows = con.execute(
         """
