@@ -15,16 +15,22 @@
 
 
 {#- The pseudonymization salt as a SQL string literal, from TAILOR_PII_SALT. The built-in default exists only
-    so a first `dbt build` works; hashes made with it are guessable, so every use logs a warning. -#}
+    so a first `dbt build` works; hashes made with it are guessable, so each run warns once (on-run-start). -#}
 {% macro pii_salt() %}
-    {%- set default_salt = 'tailor-insecure-default-salt-set-TAILOR_PII_SALT' -%}
-    {%- set salt = env_var('TAILOR_PII_SALT', default_salt) -%}
-    {%- if execute and salt == default_salt -%}
-        {%- do log(
-            'WARNING: TAILOR_PII_SALT is not set; PII is pseudonymized with the public default salt. '
-            ~ 'Set TAILOR_PII_SALT to a secret value before loading real data.',
-            info=true
+    {{- return("'" ~ env_var('TAILOR_PII_SALT', default_pii_salt()) | replace("'", "''") ~ "'") -}}
+{% endmacro %}
+
+{% macro default_pii_salt() %}
+    {{- return('tailor-insecure-default-salt-set-TAILOR_PII_SALT') -}}
+{% endmacro %}
+
+{#- on-run-start hook: one loud warning per run when the public default salt is in use. -#}
+{% macro warn_on_default_pii_salt() %}
+    {%- if execute and env_var('TAILOR_PII_SALT', default_pii_salt()) == default_pii_salt() -%}
+        {%- do exceptions.warn(
+            'TAILOR_PII_SALT is not set: PII is pseudonymized with the public default salt. '
+            ~ 'Set TAILOR_PII_SALT to a secret value before loading real data.'
         ) -%}
     {%- endif -%}
-    {{- return("'" ~ salt | replace("'", "''") ~ "'") -}}
+    {{- return('') -}}
 {% endmacro %}
