@@ -195,16 +195,26 @@ def test_build_section_rows_per_second_and_top_models() -> None:
     assert section["cpu_utilisation"] == pytest.approx(0.9)
 
 
+def test_floor_timing_ratios() -> None:
+    floor = FloorTiming("a", "sql table", bare_seconds=10.0, dbt_seconds=11.0, build_seconds=25.0)
+    assert floor.overhead_ratio == pytest.approx(1.1)
+    assert floor.build_ratio == pytest.approx(2.5)
+    assert FloorTiming("b", "sql", bare_seconds=0.0, dbt_seconds=1.0).overhead_ratio is None
+    assert FloorTiming("c", "sql", bare_seconds=1.0, dbt_seconds=None).build_ratio is None
+
+
 def test_floor_section_averages_comparable_steps_only() -> None:
     floors = [
-        FloorTiming("a", "sql table", bare_seconds=10.0, dbt_seconds=12.0),
-        FloorTiming("b", "sql table", bare_seconds=5.0, dbt_seconds=6.0),
+        FloorTiming("a", "sql table", bare_seconds=10.0, dbt_seconds=12.0, build_seconds=20.0),
+        FloorTiming("b", "sql table", bare_seconds=5.0, dbt_seconds=6.0, build_seconds=10.0),
         FloorTiming("c", "python", bare_seconds=1.0, dbt_seconds=9.0, is_comparable=False),
         FloorTiming("d", "python", bare_seconds=1.0, dbt_seconds=None),
     ]
     section = floor_section(floors, {"fit_seconds": 1.0})
     assert section["overall_overhead_ratio"] == pytest.approx(18.0 / 15.0, abs=1e-3)
+    assert section["overall_build_ratio"] == pytest.approx(2.0)
     assert [step["overhead_ratio"] for step in section["steps"]] == [1.2, 1.2, 9.0, None]
+    assert section["steps"][0]["build_ratio"] == 2.0
     assert section["als"] == {"fit_seconds": 1.0}
 
 
@@ -223,7 +233,7 @@ def test_target_checks_apply_per_scale() -> None:
 def _report() -> dict:
     full = build_section(_build("full", 100.0, 2.0), rows=1_000_000)
     incremental = build_section(_build("incremental", 12.0, 1.5), rows=10_000)
-    floor = floor_section([FloorTiming("int_events_unified", "sql incremental", 10.0, 12.0)], {})
+    floor = floor_section([FloorTiming("int_events_unified", "sql incremental", 10.0, 12.0, 15.0)], {})
     return {
         "scale": "m",
         "started_at": "2026-01-02T03:04:05Z",
@@ -250,7 +260,7 @@ def test_render_markdown_has_the_tables() -> None:
     assert "| full | 100.0 | 90.0 | 2.00 | 0.00 | 1,000,000 | 10,000 | 1.0 / 2.0 / 2.0 | 0 |" in markdown
     assert "| full build seconds | 100.0 | 90.0 | no |" in markdown
     assert "| fct_broken | table | sql | 50.00 | 50.0 |" in markdown
-    assert "| int_events_unified | sql incremental | 12.00 | 10.00 | 1.20 | yes |" in markdown
+    assert "| int_events_unified | sql incremental | 10.00 | 12.00 | 1.20 | 15.00 | 1.50 | yes |" in markdown
 
 
 def test_write_report_names_files_by_scale_and_start(tmp_path: Path) -> None:

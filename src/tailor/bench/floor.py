@@ -43,21 +43,33 @@ from pairs
 
 @dataclass(frozen=True)
 class FloorTiming:
-    """Seconds for one step done directly, next to dbt's seconds for it, and their ratio (dbt / bare).
+    """One step timed three ways: done directly (`bare_seconds`), as the dbt model run alone
+    (`dbt_seconds`) and inside the full build, sharing the machine with dbt's other threads (`build_seconds`).
 
-    `is_comparable` is false where the dbt model does more than the bare step (it is shown, not averaged)."""
+    `is_comparable` is false where the dbt model does more than the bare step (shown, not averaged)."""
 
     name: str
     kind: str
     bare_seconds: float
     dbt_seconds: float | None
+    build_seconds: float | None = None
     is_comparable: bool = True
 
     @property
     def overhead_ratio(self) -> float | None:
-        if self.dbt_seconds is None or self.bare_seconds <= 0:
-            return None
-        return self.dbt_seconds / self.bare_seconds
+        """dbt's own overhead: the model run alone over the bare step."""
+        return _ratio(self.dbt_seconds, self.bare_seconds)
+
+    @property
+    def build_ratio(self) -> float | None:
+        """The model's time in the full build over the bare step (adds waiting for the other threads)."""
+        return _ratio(self.build_seconds, self.bare_seconds)
+
+
+def _ratio(numerator: float | None, denominator: float) -> float | None:
+    if numerator is None or denominator <= 0:
+        return None
+    return numerator / denominator
 
 
 def _apply_settings(con: duckdb.DuckDBPyConnection, settings: Mapping[str, object]) -> None:

@@ -170,41 +170,90 @@ def project_vars(root: Path) -> dict[str, Any]:
     return dict(project.get("vars", {}).get("tailor", {}) or {})
 
 
+def isolated_model_seconds(options: BenchOptions, env: Mapping[str, str], names: Sequence[str]) -> dict[str, float]:
+    """Seconds of each named model rebuilt alone by dbt (one thread, full refresh, its own target folder)."""
+    target_path = options.work_dir / "target_floor"
+    command = [
+        _bin("dbt"),
+        "run",
+        "--select",
+        *names,
+        "--full-refresh",
+        "--threads",
+        "1",
+        "--target",
+        options.target,
+        "--project-dir",
+        str(options.root),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(options.work_dir / "logs_floor"),
+        "--no-use-colors",
+    ]
+    run_measured(command, env, options.root, options.work_dir / "dbt_floor.log", options.sample_interval_s)
+    return {
+        timing.name: timing.seconds
+        for timing in load_timings(target_path)
+        if timing.resource_type == "model" and timing.status == "success"
+    }
+
+
 def measure_floor(
-    options: BenchOptions, full: BuildMeasurement, warehouse: Path, progress: Progress
+    options: BenchOptions, full: BuildMeasurement, env: Mapping[str, str], warehouse: Path, progress: Progress
 ) -> tuple[list[FloorTiming], dict[str, float]]:
-    """Bare DuckDB for the heaviest SQL models and bare implicit for the ALS step, against dbt's seconds."""
+    """Bare DuckDB for the heaviest SQL models and bare implicit for the ALS step, against the same models
+    rebuilt alone by dbt and against their time in the full build."""
     settings = duckdb_settings(options.target)
-    floors = []
-    for timing in heaviest_sql_models(full.timings, options.n_floor_models):
+    heaviest = heaviest_sql_models(full.timings, options.n_floor_models)
+    has_als = seconds_of(full.timings, ALS_FIT_MODEL) is not None
+    bare: dict[str, float] = {}
+    for timing in heaviest:
         progress(f"floor: {timing.name} in bare DuckDB")
-        bare = time_sql(warehouse, timing.name, timing.compiled_code, settings)
-        floors.append(FloorTiming(timing.name, f"sql {timing.materialized}", bare, timing.seconds))
-    fit_seconds = seconds_of(full.timings, ALS_FIT_MODEL)
-    if fit_seconds is None:
-        return floors, {}
-    progress("floor: ALS fit and recommend with bare implicit")
-    variables = project_vars(options.root)
-    als = time_als(
-        warehouse,
-        factors=int(variables.get("recs_factors", 16)),
-        regularization=float(variables.get("recs_regularization", 5.0)),
-        iterations=int(variables.get("recs_iterations", 15)),
-        alpha=float(variables.get("recs_alpha", 5.0)),
-        top_n=int(variables.get("recs_top_n", 20)),
-        random_state=int(variables.get("recs_seed", 42)),
-        settings=settings,
-    )
-    floors.append(FloorTiming(ALS_FIT_MODEL, "python: ALS fit", als["read_seconds"] + als["fit_seconds"], fit_seconds))
-    floors.append(
-        FloorTiming(
-            RECOMMEND_MODEL,
-            "python: top-N (dbt model also blends content and fallbacks)",
-            als["recommend_seconds"],
-            seconds_of(full.timings, RECOMMEND_MODEL),
-            is_comparable=False,
+        bare[timing.name] = time_sql(warehouse, timing.name, timing.compiled_code, settings)
+    als: dict[str, float] = {}
+    if has_als:
+        progress("floor: ALS fit and recommend with bare implicit")
+        variables = project_vars(options.root)
+        als = time_als(
+            warehouse,
+            factors=int(variables.get("recs_factors", 16)),
+            regularization=float(variables.get("recs_regularization", 5.0)),
+            iterations=int(variables.get("recs_iterations", 15)),
+            alpha=float(variables.get("recs_alpha", 5.0)),
+            top_n=int(variables.get("recs_top_n", 20)),
+            random_state=int(variables.get("recs_seed", 42)),
+            settings=settings,
         )
-    )
+    names = [timing.name for timing in heaviest] + ([ALS_FIT_MODEL] if has_als else [])
+    progress(f"floor: the same models rebuilt alone by dbt ({', '.join(names)})")
+    alone = isolated_model_seconds(options, env, names) if names else {}
+    floors = [
+        FloorTiming(
+            timing.name, f"sql {timing.materialized}", bare[timing.name], alone.get(timing.name), timing.seconds
+        )
+        for timing in heaviest
+    ]
+    if has_als:
+        floors.append(
+            FloorTiming(
+                ALS_FIT_MODEL,
+                "python: ALS fit",
+                als["read_seconds"] + als["fit_seconds"],
+                alone.get(ALS_FIT_MODEL),
+                seconds_of(full.timings, ALS_FIT_MODEL),
+            )
+        )
+        floors.append(
+            FloorTiming(
+                RECOMMEND_MODEL,
+                "python: top-N (the model also blends content and fallbacks)",
+                als["recommend_seconds"],
+                None,
+                seconds_of(full.timings, RECOMMEND_MODEL),
+                is_comparable=False,
+            )
+        )
     return floors, als
 
 
@@ -252,7 +301,7 @@ def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
     progress(f"full build: {full.wall_seconds:.1f} s wall, {full.cpu_seconds:.1f} s CPU, exit {full.exit_code}")
     builds = {"full": build_section(full, raw_rows, options.n_top)}
 
-    floor = floor_section(*measure_floor(options, full, warehouse, progress)) if options.run_floor else {}
+    floor = floor_section(*measure_floor(options, full, env, warehouse, progress)) if options.run_floor else {}
 
     landed_day = None
     if options.run_incremental:
