@@ -12,4 +12,4 @@ bench:      ## speed and memory at a scale: make bench SCALE=m
 
 lint:
 	.venv/bin/ruff check src tests/python python_models
-	.venv/bin/sqlfluff lint models macros snapshots tests/generic tests/singular analyses --dialect duckdb
+	.venv/bin/sqlfluff lint models macros snapshots tests/generic tests/singular --dialect duckdb

@@ -18,7 +18,7 @@ export TAILOR_CODE_VERSION="$(git rev-parse --short HEAD 2>/dev/null || echo unk
 echo "==> lint: ruff"
 ruff check src tests/python python_models
 echo "==> lint: sqlfluff"
-sqlfluff lint models macros snapshots tests/generic tests/singular analyses --dialect duckdb --processes 2 --nocolor
+sqlfluff lint models macros snapshots tests/generic tests/singular --dialect duckdb --processes 2 --nocolor
 echo "==> generate tiny sample"
 tailor generate --scale tiny --out "$WORK/data" --quiet
 echo "==> dbt build (ci target, all tests)"

@@ -74,7 +74,8 @@ def catalog_coverage(recommendations: pd.DataFrame, catalog_item_ids: Iterable[o
     catalog = set(map(str, catalog_item_ids))
     if not catalog:
         return 0.0
-    shown = set(recommendations.loc[recommendations["rank"] <= k, "item_id"].astype(str))
+    # unique() first: a set over millions of rows iterates them one by one in Python
+    shown = set(recommendations.loc[recommendations["rank"] <= k, "item_id"].astype(str).unique())
     return len(shown & catalog) / len(catalog)
 
 
@@ -87,8 +88,10 @@ def novelty(recommendations: pd.DataFrame, popularity_share: pd.Series, k: int) 
     items = recommendations.loc[recommendations["rank"] <= k, "item_id"].astype(str)
     if items.empty:
         return 0.0
-    shares = popularity_share.reindex(items.to_numpy()).to_numpy(dtype=np.float64)
-    return float(np.mean(-np.log2(shares)))
+    # per distinct item, weighted by how often it is shown: the same mean without a lookup per row
+    counts = items.value_counts(sort=False)
+    shares = popularity_share.reindex(counts.index.to_numpy(dtype=object)).to_numpy(dtype=np.float64)
+    return float(np.sum(counts.to_numpy(dtype=np.float64) * -np.log2(shares)) / len(items))
 
 
 def popularity_shares(train: pd.DataFrame, item_ids: Iterable[object]) -> pd.Series:
