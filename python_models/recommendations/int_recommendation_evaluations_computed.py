@@ -21,7 +21,13 @@ def model(dbt, session):
         settings,
         cutoff=cutoff.tz_localize("UTC"),
     )
+    # a run: the data's as-of date, the model settings and the evaluation settings
+    run_id = (
+        f"{as_of:%Y-%m-%d %H:%M:%S.%f}|{settings.model_version()}"
+        f"|holdout={settings.eval_holdout_days:g}d|max_persons={settings.eval_max_persons}"
+    )
     return evaluation.assign(
+        evaluation_run_id=run_id,
         model_version=settings.model_version(),
         holdout_days=settings.eval_holdout_days,
         cutoff_at=cutoff,

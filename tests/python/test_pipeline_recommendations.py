@@ -242,3 +242,15 @@ def test_personalized_lists_follow_planted_tastes(
     baseline = np.mean([hit_share(person, global_top) for person in lists.index])
     print(f"\nfavourite-category share of top-10: personalized {personal:.3f}, best-sellers {baseline:.3f}")
     assert personal >= MIN_FAVORITE_LIFT * baseline
+
+
+def test_recs_eval_prints_the_latest_run(warehouse: duckdb.DuckDBPyConnection, capsys: pytest.CaptureFixture) -> None:
+    from tailor.cli import main
+
+    assert main(["recs-eval", "--db", str(default_db_path())]) == 0
+    printed = capsys.readouterr().out
+    for model in ("hybrid", "als", "content", "segment_popularity", "global_popularity"):
+        assert model in printed
+    for metric in ("precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty"):
+        assert metric in printed
+    assert "hybrid NDCG@10" in printed

@@ -35,7 +35,7 @@ category_affinity as (
     select
         person_id,
         category,
-        sum(weight) as affinity
+        cast(sum(cast(weight as decimal(18, 9))) as double) as affinity
     from weighted_items
     where category is not null
     group by person_id, category
@@ -45,7 +45,7 @@ brand_affinity as (
     select
         person_id,
         brand,
-        sum(weight) as affinity
+        cast(sum(cast(weight as decimal(18, 9))) as double) as affinity
     from weighted_items
     where brand is not null
     group by person_id, brand

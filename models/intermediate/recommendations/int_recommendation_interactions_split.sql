@@ -84,7 +84,7 @@ test as (
         person_id,
         item_id,
         'test' as split_name,
-        sum(base_weight) as weight,
+        cast(sum(cast(base_weight as decimal(18, 9))) as double) as weight,
         bool_or(interaction_type = 'purchase') as has_purchased,
         true as is_consented,
         max(occurred_at) as last_interaction_at,

@@ -15,7 +15,7 @@ person_categories as (
     select
         interactions.person_id,
         products.category,
-        sum(interactions.interaction_weight) as weight
+        cast(sum(cast(interactions.interaction_weight as decimal(18, 9))) as double) as weight
     from interactions
     inner join products on interactions.item_id = products.product_id
     where

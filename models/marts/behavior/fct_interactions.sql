@@ -14,7 +14,9 @@ person_items as (
     select
         person_id,
         item_id,
-        sum(weight) as interaction_weight,
+        -- each term fixed to 9 decimals: a decimal sum is exact, so it does not depend on the order the
+        -- engine adds the terms in (a float sum can differ in the last bit between two equal builds)
+        sum(cast(weight as decimal(18, 9))) as interaction_weight,
         sum(case when interaction_type = 'product_view' then 1 else 0 end) as view_count,
         sum(case when interaction_type = 'recommendation_click' then 1 else 0 end) as recommendation_click_count,
         sum(case when interaction_type = 'add_to_cart' then 1 else 0 end) as cart_count,
@@ -31,7 +33,7 @@ person_items as (
         item_id
 ),
 
--- rounded so that the sum does not depend on the order the engine adds the terms in
+-- weights rounded to 6 decimals for readers; the exact decimal sum above makes them reproducible
 final as (
     select
         cast({{ sha256_hex("person_items.person_id || '|' || person_items.item_id") }} as varchar) as person_item_id,

@@ -7,10 +7,10 @@
     )
 }}
 
-{#- Run history: every build appends its evaluation run; a run is keyed by its as-of date and model version,
-    so rebuilding the same data with the same settings replaces that run instead of adding a copy. Runs
-    are numbered in the order they were last built: rebuilding the latest run keeps its number, rebuilding
-    an older one moves it to the top. -#}
+{#- Run history: every build appends its evaluation run. A run is keyed by its as-of date, model version and
+    evaluation settings (evaluation_run_id), so rebuilding the same data with the same settings replaces that
+    run instead of adding a copy. Runs are numbered in the order they were last built: rebuilding the latest
+    run keeps its number, rebuilding an older one moves it to the top. -#}
 with
 
 evaluations as (
@@ -37,51 +37,43 @@ last_run as (
     from previous_runs
 ),
 
-keyed as (
-    select
-        evaluations.*,
-        cast(cast(evaluations.as_of_at as varchar) || '|' || evaluations.model_version as varchar)
-            as evaluation_run_id
-    from evaluations
-),
-
 runs as (
     select distinct
-        keyed.evaluation_run_id,
+        evaluations.evaluation_run_id,
         case
             when previous_runs.run_number = last_run.run_number then last_run.run_number
             else last_run.run_number + 1
         end as run_number
-    from keyed
+    from evaluations
     left join previous_runs
-        on keyed.evaluation_run_id = previous_runs.evaluation_run_id
+        on evaluations.evaluation_run_id = previous_runs.evaluation_run_id
     cross join last_run
 ),
 
 final as (
     select
         cast(
-            keyed.evaluation_run_id || '|' || keyed.model || '|' || keyed.slice_type || '|' || keyed.slice_value
-            || '|' || keyed.metric || '|' || keyed.k as varchar
+            evaluations.evaluation_run_id || '|' || evaluations.model || '|' || evaluations.slice_type
+            || '|' || evaluations.slice_value || '|' || evaluations.metric || '|' || evaluations.k as varchar
         ) as evaluation_id,
-        cast(keyed.evaluation_run_id as varchar) as evaluation_run_id,
+        cast(evaluations.evaluation_run_id as varchar) as evaluation_run_id,
         cast(runs.run_number as integer) as run_number,
-        cast(keyed.model as varchar) as model_name,
-        cast(keyed.slice_type as varchar) as slice_type,
-        cast(keyed.slice_value as varchar) as slice_value,
-        cast(keyed.metric as varchar) as metric,
-        cast(keyed.k as integer) as k,
-        cast(keyed.value as double) as metric_value,
-        cast(keyed.n_users as bigint) as n_users,
-        cast(keyed.model_version as varchar) as model_version,
-        cast(keyed.holdout_days as double) as holdout_days,
-        cast(keyed.train_pair_count as bigint) as train_pair_count,
-        cast(keyed.test_pair_count as bigint) as test_pair_count,
-        cast(keyed.cutoff_at as timestamp) as cutoff_at,
-        cast(keyed.as_of_at as timestamp) as as_of_at
-    from keyed
+        cast(evaluations.model as varchar) as model_name,
+        cast(evaluations.slice_type as varchar) as slice_type,
+        cast(evaluations.slice_value as varchar) as slice_value,
+        cast(evaluations.metric as varchar) as metric,
+        cast(evaluations.k as integer) as k,
+        cast(evaluations.value as double) as metric_value,
+        cast(evaluations.n_users as bigint) as n_users,
+        cast(evaluations.model_version as varchar) as model_version,
+        cast(evaluations.holdout_days as double) as holdout_days,
+        cast(evaluations.train_pair_count as bigint) as train_pair_count,
+        cast(evaluations.test_pair_count as bigint) as test_pair_count,
+        cast(evaluations.cutoff_at as timestamp) as cutoff_at,
+        cast(evaluations.as_of_at as timestamp) as as_of_at
+    from evaluations
     inner join runs
-        on keyed.evaluation_run_id = runs.evaluation_run_id
+        on evaluations.evaluation_run_id = runs.evaluation_run_id
 )
 
 select * from final

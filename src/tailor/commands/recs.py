@@ -17,7 +17,10 @@ if TYPE_CHECKING:  # the recommender stack is imported only by the commands that
 
 METRIC_ORDER: tuple[str, ...] = ("precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty")
 MODEL_ORDER: tuple[str, ...] = ("hybrid", "als", "content", "segment_popularity", "global_popularity")
-RUN_QUERY = "select * from fct_recommendation_evaluation where run_number = (select max(run_number) from {table})"
+LATEST_RUN_QUERY = (
+    "select * from fct_recommendation_evaluation"
+    " where run_number = (select max(run_number) from fct_recommendation_evaluation)"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,7 +92,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from tailor.warehouse import connect
 
     with connect(args.db) as connection:
-        rows = connection.sql(RUN_QUERY.format(table="fct_recommendation_evaluation")).df()
+        rows = connection.sql(LATEST_RUN_QUERY).df()
     if rows.empty:
         print("no evaluation run in fct_recommendation_evaluation: build it first (dbt build)")
         return 1

@@ -222,7 +222,7 @@ def slice_metrics(
         .melt(id_vars=["slice_type", "slice_value", "k", "n_users"], var_name="metric", value_name="value")
     )
     list_rows = []
-    recs = recommendations.merge(slices, on="person_id")
+    recs = recommendations[["person_id", "rank", "item_id"]].merge(slices, on="person_id")
     for (slice_type, slice_value), group in recs.groupby(["slice_type", "slice_value"], sort=True):
         n_users = int(counts.xs((slice_type, slice_value), level=(0, 1)).iloc[0]) if len(counts) else 0
         for k in ks:

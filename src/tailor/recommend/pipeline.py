@@ -108,8 +108,8 @@ def score_recommendations(
 
 
 def similar_item_table(factors: pd.DataFrame, catalog: pd.DataFrame, settings: RecsSettings) -> pd.DataFrame:
-    """Top similar active items for every catalog item: cosine of CF item factors where the model knows
-    the item, of content (TF-IDF) vectors otherwise, so new items get neighbours too.
+    """Top similar active items for every catalog item: cosine of CF item factors for active items the
+    model knows, of content (TF-IDF) vectors for the rest (new or inactive items), so every item gets some.
 
     Columns item_id, rank, similar_item_id, score, similarity_source ('collaborative' or 'content'),
     model_version.
@@ -167,6 +167,16 @@ def _content_neighbours(
     return pd.concat(frames, ignore_index=True)
 
 
+def sample_persons(person_ids: pd.Series, limit: int | None) -> np.ndarray:
+    """At most `limit` of the distinct persons, chosen by a hash of the id: the same person is in or out
+    whatever else is in the data, so successive runs evaluate mostly the same persons. None: everyone."""
+    persons = pd.Series(pd.unique(person_ids.astype(str)), dtype=object)
+    if limit is None or len(persons) <= limit:
+        return persons.to_numpy()
+    hashes = pd.util.hash_pandas_object(persons, index=False).to_numpy()
+    return persons.to_numpy()[np.argsort(hashes, kind="stable")[:limit]]
+
+
 def evaluate_split(
     split: pd.DataFrame,
     catalog: pd.DataFrame,
@@ -177,11 +187,15 @@ def evaluate_split(
     """Holdout evaluation from a train/test frame (`split_name` column): every model, every slice.
 
     Train rows are the recommender input as of `cutoff`; test rows with a positive weight are the relevant
-    pairs. Returns evaluate_models' long table (model, slice_type, slice_value, metric, k, value, n_users).
+    pairs, for at most `settings.eval_max_persons` persons (a stable hash sample). Returns evaluate_models'
+    long table (model, slice_type, slice_value, metric, k, value, n_users).
     """
     train = split.loc[split["split_name"] == "train"]
     test = split.loc[(split["split_name"] == "test") & (split["weight"] > 0)]
     relevant = test[["person_id", "item_id"]].astype(str).drop_duplicates()
+    relevant = relevant.loc[
+        relevant["person_id"].isin(sample_persons(relevant["person_id"], settings.eval_max_persons))
+    ]
     return evaluate_models(
         train,
         relevant,

@@ -52,7 +52,8 @@ class RecsSettings:
     hybrid: HybridParams = TUNED_HYBRID
     similar_items_k: int = 10
     eval_holdout_days: float = 7.0
-    eval_ks: tuple[int, ...] = (10, 20)
+    eval_ks: tuple[int, ...] = (5, 10, 20)
+    eval_max_persons: int | None = 20_000
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> RecsSettings:
@@ -60,7 +61,7 @@ class RecsSettings:
 
         Keys: algorithm, factors, regularization, iterations, alpha, confidence, random_state, cf_weight,
         content_weight, top_n, min_cf_items, purchase_exclusion_days ('None': any purchase ever),
-        similar_items_k, eval_holdout_days, eval_ks.
+        similar_items_k, eval_holdout_days, eval_ks, eval_max_persons ('None': every person).
         """
         mapping = mapping or {}
         base = cls()
@@ -87,6 +88,9 @@ class RecsSettings:
             settings = replace(settings, eval_holdout_days=float(mapping["eval_holdout_days"]))
         if given("eval_ks"):
             settings = replace(settings, eval_ks=_ks(mapping["eval_ks"]))
+        if "eval_max_persons" in mapping:
+            raw = mapping["eval_max_persons"]
+            settings = replace(settings, eval_max_persons=None if _is_null(raw) else _number(raw, int))
         return settings
 
     def model_version(self) -> str:

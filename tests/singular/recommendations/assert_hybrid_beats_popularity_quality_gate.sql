@@ -11,9 +11,7 @@ evaluation as (
 ),
 
 current_run as (
-    select distinct
-        model_version,
-        as_of_at
+    select distinct evaluation_run_id
     from {{ ref('int_recommendation_evaluations_computed') }}
 ),
 
@@ -24,9 +22,7 @@ gate_metrics as (
         evaluation.n_users
     from evaluation
     inner join current_run
-        on
-            evaluation.model_version = current_run.model_version
-            and evaluation.as_of_at = current_run.as_of_at
+        on evaluation.evaluation_run_id = current_run.evaluation_run_id
     where
         evaluation.slice_type = 'overall'
         and evaluation.metric = 'ndcg'
