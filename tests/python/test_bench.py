@@ -122,6 +122,7 @@ def test_totals_statuses_and_lookup() -> None:
     assert status_counts(timings) == {"error": 1, "pass": 1, "skipped": 1, "success": 6}
     assert seconds_of(timings, "fct_orders") == 8.0
     assert seconds_of(timings, "unique_stg_events_event_id") is None  # tests are not models
+    assert seconds_of(timings, "not_run") is None and seconds_of(timings, "fct_broken") is None
 
 
 def test_load_timings_reads_a_target_folder(tmp_path: Path) -> None:
@@ -238,6 +239,7 @@ def _report() -> dict:
         "scale": "m",
         "started_at": "2026-01-02T03:04:05Z",
         "target": "dev",
+        "excluded": ["assert_flaky"],
         "machine": {
             "logical_cores": 2,
             "cpu_model": "Test CPU",
@@ -257,6 +259,7 @@ def test_render_markdown_has_the_tables() -> None:
     markdown = render_markdown(_report())
     assert markdown.startswith("# Benchmark: scale `m`, 2026-01-02T03:04:05Z")
     assert "2 cores (Test CPU), 24.0 GiB" in markdown
+    assert "Left out of both builds: `assert_flaky`." in markdown
     assert "| full | 100.0 | 90.0 | 2.00 | 0.00 | 1,000,000 | 10,000 | 1.0 / 2.0 / 2.0 | 0 |" in markdown
     assert "| full build seconds | 100.0 | 90.0 | no |" in markdown
     assert "| fct_broken | table | sql | 50.00 | 50.0 |" in markdown

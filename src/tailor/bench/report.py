@@ -139,6 +139,11 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         f"memory, {machine['platform']}; dbt {machine['dbt_version']}, DuckDB {machine['duckdb_version']}, "
         f"profile target `{report['target']}`. Raw landed rows: {report['raw_rows']:,}.",
         "",
+        *(
+            [f"Left out of both builds: {', '.join(f'`{name}`' for name in report['excluded'])}.", ""]
+            if report.get("excluded")
+            else []
+        ),
         "Load average (1 min) before/mean/after each build is shown because the machine may be shared: wall "
         "time above CPU time means the build waited for the processor.",
         "",

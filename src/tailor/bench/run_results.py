@@ -100,8 +100,8 @@ def status_counts(timings: Sequence[NodeTiming]) -> dict[str, int]:
 
 
 def seconds_of(timings: Iterable[NodeTiming], name: str) -> float | None:
-    """Execution seconds of the model called `name`, or None when it did not run."""
+    """Execution seconds of the model called `name`, or None when it did not run successfully."""
     for timing in timings:
-        if timing.resource_type == "model" and timing.name == name:
+        if timing.resource_type == "model" and timing.name == name and timing.status == "success":
             return timing.seconds
     return None

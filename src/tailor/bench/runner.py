@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import psutil
 import yaml
 
@@ -47,6 +48,7 @@ class BenchOptions:
     run_incremental: bool = True
     run_floor: bool = True
     keep_data: bool = False
+    exclude: tuple[str, ...] = ()
 
 
 def _bin(name: str) -> str:
@@ -138,6 +140,7 @@ def measure_build(label: str, options: BenchOptions, env: Mapping[str, str], war
         "--log-path",
         str(options.work_dir / f"logs_{label}"),
         "--no-use-colors",
+        *(["--exclude", *options.exclude] if options.exclude else []),
     ]
     load_before = os.getloadavg()
     exit_code, wall, cpu, samples = run_measured(
@@ -301,7 +304,12 @@ def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
     progress(f"full build: {full.wall_seconds:.1f} s wall, {full.cpu_seconds:.1f} s CPU, exit {full.exit_code}")
     builds = {"full": build_section(full, raw_rows, options.n_top)}
 
-    floor = floor_section(*measure_floor(options, full, env, warehouse, progress)) if options.run_floor else {}
+    floor: dict[str, Any] = {}
+    if options.run_floor:
+        try:
+            floor = floor_section(*measure_floor(options, full, env, warehouse, progress))
+        except duckdb.Error as error:  # a model the floor reads was not built: report the builds anyway
+            progress(f"floor comparison failed: {error}")
 
     landed_day = None
     if options.run_incremental:
@@ -327,6 +335,7 @@ def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
         "scale": options.scale,
         "started_at": started_at.isoformat().replace("+00:00", "Z"),
         "target": options.target,
+        "excluded": list(options.exclude),
         "machine": machine_info(),
         "raw_rows": raw_rows,
         "landed_day": landed_day,

@@ -20,6 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between memory samples")
     parser.add_argument("--no-incremental", action="store_true", help="skip landing a day and the incremental build")
     parser.add_argument("--no-floor", action="store_true", help="skip the bare DuckDB / implicit comparison")
+    parser.add_argument(
+        "--exclude",
+        nargs="+",
+        default=[],
+        help="dbt node selectors left out of both builds (e.g. a failing test whose skips would hide work)",
+    )
     parser.add_argument("--keep-data", action="store_true", help="keep the copied data under the scratch folder")
     parser.set_defaults(func=run)
 
@@ -45,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         run_incremental=not args.no_incremental,
         run_floor=not args.no_floor,
         keep_data=args.keep_data,
+        exclude=tuple(args.exclude),
     )
     report = run_bench(options, _progress)
     markdown = render_markdown(report)
