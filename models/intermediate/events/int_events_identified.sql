@@ -1,7 +1,9 @@
-{{ config(materialized='view', tags=['person_level']) }}
+{{ config(materialized='table', tags=['person_level']) }}
 
-{#- The person is looked up at read time, never stored with the event: a later login can move a device to
-    another person, and every reader then sees the current answer without rewriting old events. -#}
+{#- The person is looked up on every build, never stored with the event in int_events_unified: a later
+    login can move a device to another person, and the next build shows the current answer without
+    rewriting old events. A table rebuilt in full each run, not a view: five models and six tests read it,
+    and as a view each of them would redo the identity joins over every event. -#}
 with
 
 events as (

@@ -104,22 +104,18 @@ page_views as (
     from pages
 ),
 
-unioned as (
+unioned as {{ not_materialized() }} (
     select * from behavioral_events
     union all
     select * from page_views
 ),
 
 -- the first copy of an id (earliest received) wins, as in staging: a resent event is counted once;
--- events of erased persons are never stored (and the post-hook deletes those stored before the request)
+-- events of erased persons are never stored (and the post-hook deletes those stored before the request).
+-- Staging already dropped repeated ids within each stream, so only the rare ids repeated across streams
+-- go through the window (number_copies).
 ranked_copies as (
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by received_at, dt, event_source
-        ) as copy_number
-    from unioned
+    {{ number_copies('unioned', 'event_id', 'received_at, dt, event_source') }}
 ),
 
 first_copies as (

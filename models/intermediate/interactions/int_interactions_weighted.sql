@@ -1,7 +1,8 @@
-{{ config(materialized='view', tags=['person_level']) }}
+{{ config(materialized='table', tags=['person_level']) }}
 
-{#- A view: the decay moves with the as-of date and the persons with the identity map, so every weight can
-    change on every run; storing them would only copy the events. -#}
+{#- Rebuilt in full every run: the decay moves with the as-of date and the persons with the identity map,
+    so every weight can change on every run. A table, not a view: four models and nine tests read it, and
+    as a view each of them would recompute it from every event. -#}
 with
 
 events as (

@@ -47,7 +47,8 @@ person_items as (
     select
         person_id,
         item_id,
-        cast(sum(cast(weight as decimal(18, 9))) as double) as interaction_weight,
+        -- exact decimal sum as in fct_interactions, so the two round to the same 6 decimals
+        sum(cast(weight as decimal(18, 9))) as interaction_weight,
         sum(case when interaction_type = 'product_view' then 1 else 0 end) as view_count,
         sum(case when interaction_type = 'recommendation_click' then 1 else 0 end) as recommendation_click_count,
         sum(case when interaction_type = 'add_to_cart' then 1 else 0 end) as cart_count,

@@ -100,25 +100,42 @@ devices_to_rebuild as (
 ),
 {%- endif %}
 
+-- only the columns sessions are made of: the windows below sort and carry every column they are given
 scoped_events as (
     select
-        streamed.*,
-        device_identities.identity_fingerprint
+        streamed.event_id,
+        streamed.person_id,
+        streamed.device_id,
+        streamed.anonymous_id,
+        streamed.resolved_via,
+        streamed.event_source,
+        streamed.event_type,
+        streamed.occurred_at,
+        streamed.received_at,
+        streamed.scroll_percent,
+        streamed.video_seconds,
+        streamed.page_path,
+        streamed.referrer,
+        streamed.referrer_host,
+        streamed.device_type
     from streamed
-    inner join device_identities
-        on streamed.device_id = device_identities.device_id
-    {%- if is_incremental() %}
+    {% if is_incremental() -%}
     inner join devices_to_rebuild
         on streamed.device_id = devices_to_rebuild.device_id
     {%- endif %}
 ),
 
+-- Ordered by time alone: events sharing a timestamp are 0 seconds apart and always fall in one session,
+-- whatever their order, so the sort needs no tie-breaker. The running count uses the default range frame,
+-- which gives tied events the same session number. The stream's hash leads the partition key: sorting on
+-- one integer is cheaper than on two long texts, which follow it only to keep streams apart exactly.
+{%- set stream = stream_hash(['person_id', 'device_id']) ~ ', person_id, device_id' %}
 with_previous as (
     select
         *,
         lag(occurred_at) over (
-            partition by person_id, device_id
-            order by occurred_at, event_id
+            partition by {{ stream }}
+            order by occurred_at
         ) as previous_occurred_at
     from scoped_events
 ),
@@ -139,53 +156,23 @@ numbered as (
     select
         *,
         sum(is_session_start) over (
-            partition by person_id, device_id
-            order by occurred_at, event_id
-            rows between unbounded preceding and current row
+            partition by {{ stream }}
+            order by occurred_at
         ) as session_number
     from flagged
 ),
 
-keyed as (
-    select
-        *,
-        min(occurred_at) over (partition by person_id, device_id, session_number) as session_start_at
-    from numbered
-),
-
-session_events as (
-    select
-        *,
-        {{ sha256_hex(
-            "coalesce(person_id, '') || '|' || device_id || '|' || cast(session_start_at as varchar)"
-        ) }} as session_id
-    from keyed
-),
-
-ranked_pages as (
-    select
-        session_id,
-        page_path,
-        referrer,
-        referrer_host,
-        device_type,
-        row_number() over (partition by session_id order by occurred_at, event_id) as page_rank
-    from session_events
-    where event_source = 'page'
-),
-
-landing_pages as (
-    select * from ranked_pages
-    where page_rank = 1
-),
-
+-- one row per session, its landing page taken from its first page view (aggregates, no window); the
+-- session id is hashed once per session rather than once per event
+{%- set first_page = ['occurred_at', 'event_id'] %}
+{%- set is_page = "event_source = 'page'" %}
 sessions as (
     select
-        session_id,
         person_id,
         device_id,
+        session_number,
         min(anonymous_id) as anonymous_id,
-        min(session_start_at) as session_start_at,
+        min(occurred_at) as session_start_at,
         max(occurred_at) as session_end_at,
         max(received_at) as last_received_at,
         sum(case when event_source = 'page' then 1 else 0 end) as page_view_count,
@@ -194,12 +181,28 @@ sessions as (
         coalesce(sum(video_seconds), 0) as video_seconds,
         max(case when event_type = 'checkout_start' then 1 else 0 end) = 1 as has_checkout_start,
         max(case when resolved_via = 'user_id' then 1 else 0 end) = 1 as is_logged_in,
-        min(identity_fingerprint) as identity_fingerprint
-    from session_events
+        {{ value_at_min('page_path', first_page, is_page) }} as landing_page_path,
+        {{ value_at_min('referrer', first_page, is_page) }} as referrer,
+        {{ value_at_min('referrer_host', first_page, is_page) }} as referrer_host,
+        {{ value_at_min('device_type', first_page, is_page) }} as device_type
+    from numbered
     group by
-        session_id,
         person_id,
-        device_id
+        device_id,
+        session_number
+),
+
+keyed_sessions as (
+    select
+        sessions.*,
+        {{ sha256_hex(
+            "coalesce(sessions.person_id, '') || '|' || sessions.device_id || '|' "
+            ~ "|| cast(sessions.session_start_at as varchar)"
+        ) }} as session_id,
+        device_identities.identity_fingerprint
+    from sessions
+    inner join device_identities
+        on sessions.device_id = device_identities.device_id
 ),
 
 final as (
@@ -217,17 +220,15 @@ final as (
         cast(sessions.event_count as bigint) as event_count,
         cast(sessions.max_scroll_percent as double) as max_scroll_percent,
         cast(sessions.video_seconds as double) as video_seconds,
-        cast(landing_pages.page_path as varchar) as landing_page_path,
-        cast(landing_pages.referrer as varchar) as referrer,
-        cast(landing_pages.referrer_host as varchar) as referrer_host,
-        cast(landing_pages.device_type as varchar) as device_type,
+        cast(sessions.landing_page_path as varchar) as landing_page_path,
+        cast(sessions.referrer as varchar) as referrer,
+        cast(sessions.referrer_host as varchar) as referrer_host,
+        cast(sessions.device_type as varchar) as device_type,
         cast(sessions.has_checkout_start as boolean) as has_checkout_start,
         cast(sessions.is_logged_in as boolean) as is_logged_in,
         cast(sessions.last_received_at as timestamp) as last_received_at,
         cast(sessions.identity_fingerprint as varchar) as identity_fingerprint
-    from sessions
-    left join landing_pages
-        on sessions.session_id = landing_pages.session_id
+    from keyed_sessions as sessions
 )
 
 select * from final

@@ -203,7 +203,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             "",
             "## dbt against the floor",
             "",
-            "Bare: the compiled SQL in DuckDB (`create table as`), or `implicit` directly on the training matrix. "
+            "Bare: the compiled SQL in DuckDB (`create table as`, best of two runs), or `implicit` directly on the "
+            "training matrix. "
             "dbt alone: the model rebuilt by `dbt run --select` with one thread. In build: the model's time in the "
             "full build, where it shares the cores with dbt's other thread.",
             "",

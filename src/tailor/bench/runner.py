@@ -213,7 +213,7 @@ def measure_floor(
     bare: dict[str, float] = {}
     for timing in heaviest:
         progress(f"floor: {timing.name} in bare DuckDB")
-        bare[timing.name] = time_sql(warehouse, timing.name, timing.compiled_code, settings)
+        bare[timing.name] = time_sql(warehouse, timing.name, timing.compiled_code, settings, repeats=2)
     als: dict[str, float] = {}
     if has_als:
         progress("floor: ALS fit and recommend with bare implicit")

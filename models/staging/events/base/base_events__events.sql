@@ -1,4 +1,8 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='table') }}
+
+{#- A table, unlike the other base models: this stream is the largest input, and the clean view, the
+    quarantine view, their tests and the models reading them would otherwise each scan and de-duplicate
+    the landing files again. Only quarantined rows keep their raw_record. -#}
 
 {#- the tracking plan's property keys that staging exposes as columns -#}
 {%- set property_keys = ['percent', 'seconds', 'query', 'feature', 'slot'] %}
@@ -115,7 +119,7 @@ final as (
         {{ try_cast_as(json_record_field('properties', 'slot'), 'integer') }} as rec_slot,
         properties_json,
         quarantine_reason,
-        raw_record
+        case when quarantine_reason is not null then raw_record end as raw_record
 
     from validated
 

@@ -1,4 +1,8 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='table') }}
+
+{#- A table, unlike the other base models: this stream is the largest input, and the clean view, the
+    quarantine view, their tests and the models reading them would otherwise each scan and de-duplicate
+    the landing files again. Only quarantined rows keep their raw_record. -#}
 
 with
 
@@ -54,7 +58,7 @@ renamed as (
 
 ),
 
-final as (
+validated as (
 
     select
         *,
@@ -67,6 +71,31 @@ final as (
         ]) }} as quarantine_reason
 
     from renamed
+
+),
+
+final as (
+
+    select
+        page_view_id,
+        anonymous_id,
+        user_id,
+        viewed_at,
+        received_at,
+        page_url,
+        page_path,
+        referrer,
+        referrer_host,
+        page_title,
+        device_type,
+        dt,
+        filename,
+        file_row_number,
+        copy_number,
+        quarantine_reason,
+        case when quarantine_reason is not null then raw_record end as raw_record
+
+    from validated
 
 )
 
