@@ -19,11 +19,14 @@ from tailor.identity import IdentityEvaluation, evaluate_identity_map, pii_salt,
 from tailor.warehouse import connect
 
 # Floors for pairwise "same person" decisions over identifiers known to both map and truth. Recall against
-# every true pair is capped by the data: devices their owner never logged in on are tied to nobody (the
-# ceiling is 0.83 on tiny and 0.86 on sample, both reached), so that floor sits just under the ceiling and
-# the agreed 0.95 applies to the pairs the records tie together at all.
+# every true pair is capped by the data: the few devices their owner never logged in on, and the several
+# devices of visitors without an account, are tied to nobody. The agreed 0.95 raw recall applies on sample
+# and above (measured 0.956-0.960 over three seeds); tiny covers 30 days, so fewer second devices reach their
+# login (measured 0.929), and its floor sits under that. Linkable recall (the pairs the records tie together
+# at all) must reach 0.95 everywhere.
 MIN_PRECISION = 0.99
-MIN_RECALL = 0.80
+MIN_RECALL = {"tiny": 0.90}
+MIN_RECALL_DEFAULT = 0.95
 MIN_LINKABLE_RECALL = 0.95
 PLACEHOLDER_USER_IDS = ("0", "-1", "null", "undefined", "anonymous")
 SHARED_EMAILS = ("test@example.com", "noreply@example.com")
@@ -59,12 +62,13 @@ def evaluation(warehouse: duckdb.DuckDBPyConnection, identity_map: pd.DataFrame,
     return evaluate_identity_map(identity_map, truth, lambda v: pseudonymize(v, salt), edges)
 
 
-def test_pairwise_precision_and_recall_meet_the_floors(evaluation: IdentityEvaluation) -> None:
+def test_pairwise_precision_and_recall_meet_the_floors(evaluation: IdentityEvaluation, truth_dir: Path) -> None:
     report = json.dumps(evaluation.as_dict(), indent=1)
+    scale = json.loads((truth_dir / "manifest.json").read_text())["scale"]
     assert evaluation.stats.n_identifiers > 0, "no identifier of the map matches the truth: salt or keys differ"
     assert evaluation.linkable is not None
     assert evaluation.scores.precision >= MIN_PRECISION, report
-    assert evaluation.scores.recall >= MIN_RECALL, report
+    assert evaluation.scores.recall >= MIN_RECALL.get(scale, MIN_RECALL_DEFAULT), report
     assert evaluation.linkable.recall >= MIN_LINKABLE_RECALL, report
 
 

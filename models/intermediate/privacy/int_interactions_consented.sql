@@ -44,25 +44,7 @@ consented_interactions as (
 ),
 
 person_items as (
-    select
-        person_id,
-        item_id,
-        -- exact decimal sum as in fct_interactions, so the two round to the same 6 decimals
-        sum(cast(weight as decimal(18, 9))) as interaction_weight,
-        sum(case when interaction_type = 'product_view' then 1 else 0 end) as view_count,
-        sum(case when interaction_type = 'recommendation_click' then 1 else 0 end) as recommendation_click_count,
-        sum(case when interaction_type = 'add_to_cart' then 1 else 0 end) as cart_count,
-        sum(case when interaction_type = 'remove_from_cart' then 1 else 0 end) as cart_removal_count,
-        sum(case when interaction_type = 'checkout_start' then 1 else 0 end) as checkout_start_count,
-        sum(case when interaction_type = 'purchase' then 1 else 0 end) as purchase_count,
-        sum(case when interaction_type = 'refund' then 1 else 0 end) as refund_count,
-        min(occurred_at) as first_interaction_at,
-        max(occurred_at) as last_interaction_at,
-        max(case when interaction_type = 'purchase' and not is_reversed then occurred_at end) as last_purchased_at
-    from consented_interactions
-    group by
-        person_id,
-        item_id
+    {{ aggregate_person_items('consented_interactions') }}
 ),
 
 -- keys and rounding as in fct_interactions, so the two compare row for row

@@ -11,26 +11,7 @@ as_of as (
 ),
 
 person_items as (
-    select
-        person_id,
-        item_id,
-        -- each term fixed to 9 decimals: a decimal sum is exact, so it does not depend on the order the
-        -- engine adds the terms in (a float sum can differ in the last bit between two equal builds)
-        sum(cast(weight as decimal(18, 9))) as interaction_weight,
-        sum(case when interaction_type = 'product_view' then 1 else 0 end) as view_count,
-        sum(case when interaction_type = 'recommendation_click' then 1 else 0 end) as recommendation_click_count,
-        sum(case when interaction_type = 'add_to_cart' then 1 else 0 end) as cart_count,
-        sum(case when interaction_type = 'remove_from_cart' then 1 else 0 end) as cart_removal_count,
-        sum(case when interaction_type = 'checkout_start' then 1 else 0 end) as checkout_start_count,
-        sum(case when interaction_type = 'purchase' then 1 else 0 end) as purchase_count,
-        sum(case when interaction_type = 'refund' then 1 else 0 end) as refund_count,
-        min(occurred_at) as first_interaction_at,
-        max(occurred_at) as last_interaction_at,
-        max(case when interaction_type = 'purchase' and not is_reversed then occurred_at end) as last_purchased_at
-    from interactions
-    group by
-        person_id,
-        item_id
+    {{ aggregate_person_items('interactions') }}
 ),
 
 -- weights rounded to 6 decimals for readers; the exact decimal sum above makes them reproducible

@@ -168,8 +168,12 @@ def metric_readout(
             result = _compare(test_kind, arm, control, alpha)
             row.update({f: float(getattr(result, f)) for f in _LIFT_FIELDS})
             row["is_significant"] = bool(row["p_value"] < alpha)
+            # a float64 division, so a zero control value (a segment where no control unit converted) gives
+            # inf or nan as errstate intends, instead of a Python ZeroDivisionError
             with np.errstate(divide="ignore", invalid="ignore"):
-                row["mde_rel"] = _mde_abs(test_kind, arm, control, alpha, power) / abs(control["value"])
+                row["mde_rel"] = np.float64(_mde_abs(test_kind, arm, control, alpha, power)) / abs(
+                    np.float64(control["value"])
+                )
         rows.append(row)
     return _typed(pd.DataFrame(rows), COMPARISON_COLUMNS)
 

@@ -157,9 +157,11 @@ def _sessions(rng: np.random.Generator, world: World, lo: int, hi: int) -> dict[
     slot_hi = int(pop.dev_offset[hi - 1] + pop.n_dev[hi - 1]) if hi > lo else 0
     slots = np.arange(slot_lo, slot_hi)
     m = len(slots)
-    login_ord = np.where(rng.random(m) < 0.45, 0, rng.geometric(0.5, m))
+    # Account holders sign in on most devices, usually on the first visit (a saved login, a checkout);
+    # the rest sign in a few sessions later, and a small share of secondary devices is never signed in.
+    login_ord = np.where(rng.random(m) < 0.88, 0, rng.geometric(0.5, m))
     primary = slots == pop.dev_offset[pop.dev_person[slots]]
-    never = (~primary & (rng.random(m) < 0.15)) | ~pop.has_account[pop.dev_person[slots]]
+    never = (~primary & (rng.random(m) < 0.015)) | ~pop.has_account[pop.dev_person[slots]]
     login_ord = np.where(never, NEVER, login_ord)
 
     by_slot = np.lexsort((s_start, s_slot))
