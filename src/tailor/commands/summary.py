@@ -6,6 +6,7 @@ import argparse
 
 LAYERS: tuple[tuple[str, str], ...] = (
     ("stg_", "staging"),
+    ("base_", "staging"),
     ("int_", "intermediate"),
     ("fct_", "marts"),
     ("dim_", "marts"),
