@@ -3,6 +3,17 @@
 {#- A table, unlike the other base models: this stream is the largest input, and the clean view, the
     quarantine view, their tests and the models reading them would otherwise each scan and de-duplicate
     the landing files again. Only quarantined rows keep their raw_record. -#}
+{#- the landed row, kept as JSON text on quarantined rows only -#}
+{%- set raw_fields = [
+    ('event_id', 'raw__event_id'),
+    ('anonymous_id', 'raw__anonymous_id'),
+    ('user_id', 'raw__user_id'),
+    ('event_type', 'raw__event_type'),
+    ('item_id', 'raw__item_id'),
+    ('properties', 'raw__properties'),
+    ('event_at', 'raw__event_at'),
+    ('received_at', 'raw__received_at'),
+] %}
 
 {#- the tracking plan's property keys that staging exposes as columns -#}
 {%- set property_keys = ['percent', 'seconds', 'query', 'feature', 'slot'] %}
@@ -48,16 +59,14 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('event_id', 'event_id'),
-            ('anonymous_id', 'anonymous_id'),
-            ('user_id', 'user_id'),
-            ('event_type', 'event_type'),
-            ('item_id', 'item_id'),
-            ('properties', 'properties'),
-            ('event_at', 'event_at'),
-            ('received_at', 'received_at'),
-        ]) }} as raw_record
+        event_id as raw__event_id,
+        anonymous_id as raw__anonymous_id,
+        user_id as raw__user_id,
+        event_type as raw__event_type,
+        item_id as raw__item_id,
+        properties as raw__properties,
+        event_at as raw__event_at,
+        received_at as raw__received_at
 
     from numbered
 
@@ -119,7 +128,11 @@ final as (
         {{ try_cast_as(json_record_field('properties', 'slot'), 'integer') }} as rec_slot,
         properties_json,
         quarantine_reason,
-        case when quarantine_reason is not null then raw_record end as raw_record
+        -- the raw row as landed, built only for quarantined rows (clean rows are most of the stream)
+        case
+            when quarantine_reason is not null
+                then {{ json_object_text(raw_fields) }}
+        end as raw_record
 
     from validated
 

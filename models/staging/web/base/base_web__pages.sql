@@ -3,6 +3,19 @@
 {#- A table, unlike the other base models: this stream is the largest input, and the clean view, the
     quarantine view, their tests and the models reading them would otherwise each scan and de-duplicate
     the landing files again. Only quarantined rows keep their raw_record. -#}
+{#- the landed row, kept as JSON text on quarantined rows only -#}
+{%- set raw_fields = [
+    ('id', 'raw__id'),
+    ('anonymous_id', 'raw__anonymous_id'),
+    ('user_id', 'raw__user_id'),
+    ('timestamp', 'raw__timestamp'),
+    ('received_at', 'raw__received_at'),
+    ('url', 'raw__url'),
+    ('path', 'raw__path'),
+    ('referrer', 'raw__referrer'),
+    ('title', 'raw__title'),
+    ('context_user_agent', 'raw__context_user_agent'),
+] %}
 
 with
 
@@ -41,18 +54,17 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('id', 'id'),
-            ('anonymous_id', 'anonymous_id'),
-            ('user_id', 'user_id'),
-            ('timestamp', '"timestamp"'),
-            ('received_at', 'received_at'),
-            ('url', 'url'),
-            ('path', 'path'),
-            ('referrer', 'referrer'),
-            ('title', 'title'),
-            ('context_user_agent', 'context_user_agent'),
-        ]) }} as raw_record
+        id as raw__id,
+        anonymous_id as raw__anonymous_id,
+        user_id as raw__user_id,
+        -- "timestamp" is a keyword, so it stays quoted
+        "timestamp" as raw__timestamp,  -- noqa: RF06
+        received_at as raw__received_at,
+        url as raw__url,
+        path as raw__path,
+        referrer as raw__referrer,
+        title as raw__title,
+        context_user_agent as raw__context_user_agent
 
     from numbered
 
@@ -93,7 +105,11 @@ final as (
         file_row_number,
         copy_number,
         quarantine_reason,
-        case when quarantine_reason is not null then raw_record end as raw_record
+        -- the raw row as landed, built only for quarantined rows (clean rows are most of the stream)
+        case
+            when quarantine_reason is not null
+                then {{ json_object_text(raw_fields) }}
+        end as raw_record
 
     from validated
 
