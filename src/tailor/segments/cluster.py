@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans
-from sklearn.metrics import euclidean_distances, pairwise_distances_argmin_min
+from sklearn.metrics import adjusted_rand_score, euclidean_distances, pairwise_distances_argmin_min
 
 from tailor.segments.config import SegmentConfig
 
@@ -21,6 +21,7 @@ class ClusterResult:
     k: int
     method: str
     silhouette_by_k: dict[int, float]
+    stability_by_k: dict[int, float] = field(default_factory=dict)
 
 
 def sample_indices(n_rows: int, size: int, seed: int) -> np.ndarray:
@@ -84,13 +85,42 @@ def silhouette_by_labeling(
     return {key: totals[key] / n_rows if 2 <= len(sizes[key]) < n_rows else float("nan") for key in labelings}
 
 
-def _best_k(scores: dict[int, float]) -> int:
-    """Highest silhouette; ties (to 1e-9) go to the smaller k, the simpler story."""
+def choose_k(
+    scores: dict[int, float],
+    tolerance: float = 0.0,
+    stability: dict[int, float] | None = None,
+    min_stability: float = 0.0,
+) -> int:
+    """The finest k that is as well separated as the best (silhouette within `tolerance`) and stable.
+
+    Silhouettes a few hundredths apart do not tell candidate ks apart, so they count as ties and the finer
+    segmentation wins; a k whose subsample clusterings disagree (stability below `min_stability`) is skipped
+    unless every tied k is. With tolerance 0 this is the highest silhouette, ties to the smaller k.
+    """
     finite = {k: s for k, s in scores.items() if np.isfinite(s)}
     if not finite:
         return min(scores)
     best = max(finite.values())
-    return min(k for k, s in finite.items() if s >= best - 1e-9)
+    if tolerance <= 0:
+        return min(k for k, s in finite.items() if s >= best - 1e-9)
+    tied = sorted(k for k, s in finite.items() if s >= best - tolerance - 1e-9)
+    stable = [k for k in tied if (stability or {}).get(k, 1.0) >= min_stability]
+    return max(stable or tied)
+
+
+def subsample_stability(matrix: np.ndarray, k: int, rounds: int, share: float, n_init: int, seed: int) -> float:
+    """Mean pairwise adjusted Rand index of k-means fitted on `rounds` fixed-seed subsamples of `share`
+    of the rows, each labelling every row by its nearest centroid (1.0: the same partition every time)."""
+    size = max(k, int(round(share * len(matrix))))
+    labelings = []
+    for round_ in range(rounds):
+        rows = sample_indices(len(matrix), size, seed + round_)
+        model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(matrix[rows])
+        labelings.append(model.predict(matrix))
+    pairs = [
+        adjusted_rand_score(labelings[i], labelings[j]) for i in range(rounds) for j in range(i + 1, rounds)
+    ]
+    return float(np.mean(pairs))
 
 
 def _n_distinct(matrix: np.ndarray) -> int:
@@ -108,13 +138,28 @@ def kmeans_clusters(matrix: np.ndarray, config: SegmentConfig) -> ClusterResult:
         for k in _candidate_ks(config, _n_distinct(fit_matrix))
     }
     scores = silhouette_by_labeling(fit_matrix[scored], {k: m.labels_[scored] for k, m in models.items()})
-    k = _best_k(scores)
+    stability = {}
+    if config.min_stability > 0 and config.silhouette_tolerance > 0 and len(models) > 1:
+        best = max((s for s in scores.values() if np.isfinite(s)), default=np.nan)
+        stability = {
+            k: subsample_stability(
+                fit_matrix[scored],
+                k,
+                config.stability_rounds,
+                config.stability_share,
+                config.n_init,
+                config.random_state + 2,
+            )
+            for k, s in scores.items()
+            if np.isfinite(s) and s >= best - config.silhouette_tolerance - 1e-9
+        }
+    k = choose_k(scores, config.silhouette_tolerance, stability, config.min_stability)
     model = models[k]
     if len(fit_rows) < len(matrix):
         model = KMeans(n_clusters=k, init=model.cluster_centers_, n_init=1, random_state=config.random_state)
         model.fit(matrix)
     labels, centroids = _relabel_by_size(model.labels_.astype(np.int64), model.cluster_centers_)
-    return ClusterResult(labels, centroids, len(centroids), "kmeans", scores)
+    return ClusterResult(labels, centroids, len(centroids), "kmeans", scores, stability)
 
 
 def hierarchical_clusters(matrix: np.ndarray, config: SegmentConfig) -> ClusterResult:
@@ -130,7 +175,7 @@ def hierarchical_clusters(matrix: np.ndarray, config: SegmentConfig) -> ClusterR
         k: fcluster(tree, t=k, criterion="maxclust") - 1 for k in _candidate_ks(config, _n_distinct(sample))
     }
     scores = silhouette_by_labeling(sample, cuts)
-    k = _best_k(scores)
+    k = choose_k(scores, config.silhouette_tolerance)
     cut = cuts[k]
     centroids = np.stack([sample[cut == label].mean(axis=0) for label in np.unique(cut)])
     labels, _ = assign_nearest(matrix, centroids)

@@ -61,6 +61,9 @@ class SegmentConfig:
     indicator_weight: float = 0.5
     embedding_components: int = 8
     embedding_weight: float = 0.5
+    # facets: groups of numeric features that measure one behaviour; each group counts as one column
+    feature_groups: tuple[tuple[str, ...], ...] = ()
+    dedupe_indicators: bool = False
     # clustering
     method: Literal["kmeans", "hierarchical"] = "kmeans"
     k: int | None = None
@@ -70,6 +73,12 @@ class SegmentConfig:
     random_state: int = 42
     kmeans_fit_sample_size: int = 50_000
     silhouette_sample_size: int = 10_000
+    # k choice: the largest k whose silhouette is within silhouette_tolerance of the best and whose
+    # clusterings of stability_rounds subsamples agree (mean pairwise ARI) at least min_stability
+    silhouette_tolerance: float = 0.0
+    min_stability: float = 0.0
+    stability_rounds: int = 4
+    stability_share: float = 0.7
     hierarchical_sample_size: int = 5_000
     # fallbacks
     min_tenure_days: float = 7.0
@@ -95,6 +104,10 @@ class SegmentConfig:
             raise ValueError(f"k must be positive, got {self.k}")
         if self.scaler not in ("robust", "standard"):
             raise ValueError(f"unknown scaler {self.scaler!r}")
+        if self.silhouette_tolerance < 0:
+            raise ValueError(f"silhouette_tolerance must be >= 0, got {self.silhouette_tolerance}")
+        if not 0 < self.stability_share <= 1 or self.stability_rounds < 2:
+            raise ValueError("need 0 < stability_share <= 1 and stability_rounds >= 2")
         if self.method not in ("kmeans", "hierarchical"):
             raise ValueError(f"unknown method {self.method!r}")
 
@@ -115,6 +128,8 @@ def config_from_mapping(values: Mapping[str, Any] | None) -> SegmentConfig:
             else NumericFeature(str(f))
             for f in values["numeric_features"]
         )
+    if "feature_groups" in values:
+        values["feature_groups"] = tuple(tuple(str(name) for name in group) for group in values["feature_groups"])
     if "categorical_features" in values:
         values["categorical_features"] = tuple(values["categorical_features"])
     return SegmentConfig(**values)

@@ -8,7 +8,7 @@ taste embedding. Everything fitted is kept in `FeaturePreparation` so a later ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ class FeaturePreparation:
     categorical_weight: float
     indicator_weight: float
     embedding_weight: float
+    group_weights: dict[str, float] = field(default_factory=dict)
 
     @property
     def feature_names(self) -> list[str]:
@@ -106,12 +107,41 @@ def _kept_levels(levels: pd.Series, max_categories: int) -> tuple[str, ...]:
     return tuple(kept)
 
 
+def duplicate_indicators(masks: dict[str, np.ndarray]) -> set[str]:
+    """Names whose missing mask repeats an earlier one (in the given order): one indicator per pattern."""
+    seen: list[np.ndarray] = []
+    duplicates = set()
+    for name, mask in masks.items():
+        if any(np.array_equal(mask, other) for other in seen):
+            duplicates.add(name)
+        else:
+            seen.append(mask)
+    return duplicates
+
+
+def facet_weights(groups: tuple[tuple[str, ...], ...], columns: list[str], indicators: list[str]) -> dict[str, float]:
+    """Column weights that make each facet (a group of features measuring one behaviour) count as one column.
+
+    A facet's columns present here, plus the missing indicators of its members, share a total squared weight
+    of one: each gets 1/sqrt(size). Columns outside every facet keep weight one (absent from the result).
+    """
+    weights: dict[str, float] = {}
+    for group in groups:
+        members = [name for name in group if name in columns]
+        members += [f"{name}__missing" for name in group if name in indicators]
+        for member in members:
+            if member in weights:
+                raise ValueError(f"feature {member!r} is in more than one facet")
+            weights[member] = 1.0 / np.sqrt(len(members))
+    return weights
+
+
 def fit_preparation(
     profiles: pd.DataFrame, interactions: pd.DataFrame | None = None, config: SegmentConfig | None = None
 ) -> FeaturePreparation:
     """Learn medians, scales, category levels and the taste basis from the persons being clustered."""
     config = config or SegmentConfig()
-    numeric, medians, centers, scales, indicators = [], {}, {}, {}, []
+    numeric, medians, centers, scales, masks = [], {}, {}, {}, {}
     for feature in config.numeric_features:
         values = _transformed(profiles, feature)
         missing = np.isnan(values)
@@ -121,7 +151,9 @@ def fit_preparation(
         medians[feature.name] = float(np.median(values[~missing]))
         centers[feature.name], scales[feature.name] = _center_scale(values, config.scaler)
         if missing.any():
-            indicators.append(feature.name)
+            masks[feature.name] = missing
+    repeated = duplicate_indicators(masks) if config.dedupe_indicators else set()
+    indicators = [name for name in masks if name not in repeated]
     categories = {
         column: _kept_levels(_levels(profiles, column), config.max_categories)
         for column in config.categorical_features
@@ -142,6 +174,7 @@ def fit_preparation(
         categorical_weight=config.categorical_weight,
         indicator_weight=config.indicator_weight,
         embedding_weight=config.embedding_weight,
+        group_weights=facet_weights(config.feature_groups, [f.name for f in numeric], indicators),
     )
 
 
@@ -157,9 +190,11 @@ def transform_features(
         missing_flags[feature.name] = missing
         filled = np.where(missing, preparation.medians[feature.name], values)
         scaled = (filled - preparation.centers[feature.name]) / preparation.scales[feature.name]
-        blocks.append(np.clip(scaled, -preparation.clip, preparation.clip)[:, None])
+        weight = preparation.group_weights.get(feature.name, 1.0)
+        blocks.append(np.clip(scaled, -preparation.clip, preparation.clip)[:, None] * weight)
     for name in preparation.indicators:
-        blocks.append(missing_flags[name].astype(float)[:, None] * preparation.indicator_weight)
+        weight = preparation.indicator_weight * preparation.group_weights.get(f"{name}__missing", 1.0)
+        blocks.append(missing_flags[name].astype(float)[:, None] * weight)
     for column, kept in preparation.categories.items():
         levels = (
             _levels(profiles, column)
