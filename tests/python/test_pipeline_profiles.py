@@ -15,28 +15,14 @@ import pandas as pd
 import pytest
 
 from tailor.identity.evaluate import pii_salt, pseudonymize, read_truth_identifiers, truth_in_warehouse_terms
-from tailor.warehouse import connect, default_db_path
 
 PROFILES = "dim_customer_profiles"
+REQUIRED_TABLES = (PROFILES,)
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 # ten or more digits, optionally grouped by spaces, dots, dashes or brackets, not inside a longer token
 PHONE_PATTERN = r"(^|[^0-9A-Za-z_])\+?\(?[0-9]([0-9 ().-]{0,2}[0-9]){9,14}($|[^0-9A-Za-z_])"
 CONSENT_PURPOSES = ("analytics", "personalization", "marketing")
 MIN_CONSENT_AGREEMENT = 0.99
-
-
-@pytest.fixture(scope="module")
-def warehouse() -> duckdb.DuckDBPyConnection:
-    path = default_db_path()
-    if not path.exists():
-        pytest.skip(f"no warehouse at {path}: build it first")
-    con = connect(path)
-    tables = set(con.sql("select table_name from information_schema.tables").df()["table_name"])
-    if PROFILES not in tables:
-        con.close()
-        pytest.skip(f"{PROFILES} is not built in {path}")
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,10 @@ from tailor.identity.evaluate import pii_salt, pseudonymize, read_truth_identifi
 from tailor.recommend.collaborative import recalculate_users
 from tailor.recommend.pipeline import cf_model_from_factors
 from tailor.recommend.settings import RecsSettings
-from tailor.warehouse import connect, default_db_path
+from tailor.warehouse import default_db_path
 
 MARTS = ("fct_recommendations", "fct_similar_items", "fct_recommendation_evaluation")
+REQUIRED_TABLES = MARTS
 PERSONAL_SOURCES = ("hybrid", "collaborative", "content")
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project.yml"
 # personalized top-10 lists must hit a person's planted favourite categories this many times more often
@@ -34,21 +35,6 @@ MIN_FAVORITE_LIFT = 1.5
 @pytest.fixture(scope="module")
 def project_vars() -> dict:
     return yaml.safe_load(PROJECT.read_text())["vars"]["tailor"]
-
-
-@pytest.fixture(scope="module")
-def warehouse() -> duckdb.DuckDBPyConnection:
-    path = default_db_path()
-    if not path.exists():
-        pytest.skip(f"no warehouse at {path}: build it first")
-    con = connect(path)
-    tables = set(con.sql("select table_name from information_schema.tables").df()["table_name"])
-    missing = [mart for mart in MARTS if mart not in tables]
-    if missing:
-        con.close()
-        pytest.skip(f"{', '.join(missing)} not built in {path}")
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

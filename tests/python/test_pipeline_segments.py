@@ -20,7 +20,6 @@ import pytest
 
 from tailor.commands.segments import main_profiles, persona_agreement
 from tailor.identity import pii_salt, pseudonymize
-from tailor.warehouse import connect, default_db_path
 
 REPO = Path(__file__).resolve().parents[2]
 # Adjusted Rand index between planted personas and segments over the planted persons' main profiles, the
@@ -30,20 +29,7 @@ MIN_PERSONA_ARI = {"tiny": 0.35, "sample": 0.65, "m": 0.65, "l": 0.65}
 UNCHANGED_OVERLAP = 0.7
 RETRAIN_SELECTOR = "+dim_segments +dim_customer_segments +fct_segment_drift +fct_segment_membership_history"
 STEP_TIMEOUT_S = 900
-
-
-@pytest.fixture(scope="module")
-def warehouse() -> duckdb.DuckDBPyConnection:
-    path = default_db_path()
-    if not path.exists():
-        pytest.skip(f"no warehouse at {path}: build it first")
-    con = connect(path)
-    tables = set(con.sql("select table_name from information_schema.tables").df()["table_name"])
-    if not {"dim_segments", "dim_customer_segments"} <= tables:
-        con.close()
-        pytest.skip(f"segments are not built in {path}")
-    yield con
-    con.close()
+REQUIRED_TABLES = ("dim_segments", "dim_customer_segments")
 
 
 @pytest.fixture(scope="module")
