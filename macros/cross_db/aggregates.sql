@@ -17,17 +17,17 @@
 {%- endmacro %}
 
 
-{#- A 64-bit hash of a list of columns, to lead a partition or sort key ahead of the long texts it stands for
-    (which still follow it, so a collision never merges two groups). -#}
-{% macro stream_hash(columns) %}
-    {{- return(adapter.dispatch('stream_hash', 'tailor')(columns)) -}}
+{#- A window's partition key for the groups of `columns`: on DuckDB a 64-bit hash of the columns leads
+    them, so the sort compares one integer instead of long texts, and the columns follow it, so a collision
+    never merges two groups. Elsewhere the columns alone. -#}
+{% macro stream_partition_key(columns) %}
+    {{- return(adapter.dispatch('stream_partition_key', 'tailor')(columns)) -}}
 {% endmacro %}
 
-{% macro duckdb__stream_hash(columns) -%}
-    hash({{ columns | join(', ') }})
+{% macro duckdb__stream_partition_key(columns) -%}
+    hash({{ columns | join(', ') }}), {{ columns | join(', ') }}
 {%- endmacro %}
 
-{#- Elsewhere the texts alone: correct, without the shortcut. -#}
-{% macro default__stream_hash(columns) -%}
+{% macro default__stream_partition_key(columns) -%}
     {{ columns | join(', ') }}
 {%- endmacro %}

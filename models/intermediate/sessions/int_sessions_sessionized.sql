@@ -129,7 +129,7 @@ scoped_events as (
 -- whatever their order, so the sort needs no tie-breaker. The running count uses the default range frame,
 -- which gives tied events the same session number. The stream's hash leads the partition key: sorting on
 -- one integer is cheaper than on two long texts, which follow it only to keep streams apart exactly.
-{%- set stream = stream_hash(['person_id', 'device_id']) ~ ', person_id, device_id' %}
+{%- set stream = stream_partition_key(['person_id', 'device_id']) %}
 with_previous as (
     select
         *,

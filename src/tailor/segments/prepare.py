@@ -41,7 +41,7 @@ class FeaturePreparation:
     @property
     def feature_names(self) -> list[str]:
         names = [f.name for f in self.numeric]
-        names += [f"{name}__missing" for name in self.indicators]
+        names += [indicator_name(name) for name in self.indicators]
         names += [f"{column}={level}" for column, levels in self.categories.items() for level in levels]
         names += self.embedding.feature_names if self.embedding is not None else []
         return names
@@ -107,6 +107,11 @@ def _kept_levels(levels: pd.Series, max_categories: int) -> tuple[str, ...]:
     return tuple(kept)
 
 
+def indicator_name(feature: str) -> str:
+    """The column name of a feature's missing indicator."""
+    return f"{feature}__missing"
+
+
 def duplicate_indicators(masks: dict[str, np.ndarray]) -> set[str]:
     """Names whose missing mask repeats an earlier one (in the given order): one indicator per pattern."""
     seen: list[np.ndarray] = []
@@ -128,7 +133,7 @@ def facet_weights(groups: tuple[tuple[str, ...], ...], columns: list[str], indic
     weights: dict[str, float] = {}
     for group in groups:
         members = [name for name in group if name in columns]
-        members += [f"{name}__missing" for name in group if name in indicators]
+        members += [indicator_name(name) for name in group if name in indicators]
         for member in members:
             if member in weights:
                 raise ValueError(f"feature {member!r} is in more than one facet")
@@ -193,7 +198,7 @@ def transform_features(
         weight = preparation.group_weights.get(feature.name, 1.0)
         blocks.append(np.clip(scaled, -preparation.clip, preparation.clip)[:, None] * weight)
     for name in preparation.indicators:
-        weight = preparation.indicator_weight * preparation.group_weights.get(f"{name}__missing", 1.0)
+        weight = preparation.indicator_weight * preparation.group_weights.get(indicator_name(name), 1.0)
         blocks.append(missing_flags[name].astype(float)[:, None] * weight)
     for column, kept in preparation.categories.items():
         levels = (
