@@ -29,14 +29,14 @@ reprocess_window as (
 ),
 {%- endif %}
 
-events as (
+events as {{ not_materialized() }} (
     select * from {{ ref('stg_events__events') }}
     {%- if is_incremental() %}
     where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
     {%- endif %}
 ),
 
-pages as (
+pages as {{ not_materialized() }} (
     select * from {{ ref('stg_web__pages') }}
     {%- if is_incremental() %}
     where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)

@@ -1,11 +1,11 @@
 {%- set windows = [7, 30, 90] -%}
 with
 
-sessions as (
+sessions as {{ not_materialized() }} (
     select * from {{ ref('fct_sessions') }}
 ),
 
-events as (
+events as {{ not_materialized() }} (
     select * from {{ ref('int_events_identified') }}
 ),
 
@@ -25,7 +25,7 @@ identifiers as (
     select * from {{ ref('int_identifiers_retained') }}
 ),
 
-sessions_until_as_of as (
+sessions_until_as_of as {{ not_materialized() }} (
     select
         sessions.person_id,
         sessions.session_start_at,
@@ -43,7 +43,7 @@ sessions_until_as_of as (
         and sessions.session_start_at <= as_of.as_of_at
 ),
 
-events_until_as_of as (
+events_until_as_of as {{ not_materialized() }} (
     select
         events.person_id,
         events.event_type,

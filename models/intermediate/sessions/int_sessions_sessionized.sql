@@ -18,7 +18,7 @@
 
 with
 
-events as (
+events as {{ not_materialized() }} (
     select * from {{ ref('int_events_identified') }}
 ),
 

@@ -137,7 +137,9 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "",
         f"Machine: {machine['logical_cores']} cores ({machine['cpu_model']}), {machine['memory_gib']:.1f} GiB "
         f"memory, {machine['platform']}; dbt {machine['dbt_version']}, DuckDB {machine['duckdb_version']}, "
-        f"profile target `{report['target']}`. Raw landed rows: {report['raw_rows']:,}.",
+        f"profile target `{report['target']}`"
+        + (f", DuckDB memory limit {report['duckdb_memory_limit']}" if report.get("duckdb_memory_limit") else "")
+        + f". Raw landed rows: {report['raw_rows']:,}.",
         "",
         *(
             [f"Left out of both builds: {', '.join(f'`{name}`' for name in report['excluded'])}.", ""]

@@ -30,6 +30,12 @@ Progress = Callable[[str], None]
 DATA_PARTS: tuple[str, ...] = ("landing", "pending", "truth")
 ALS_FIT_MODEL = "int_recommendation_factors_fitted"
 RECOMMEND_MODEL = "int_recommendations_scored"
+# DuckDB's memory limit in profiles/profiles.yml when TAILOR_MEMORY_LIMIT is unset, by target
+PROFILE_MEMORY_LIMITS = {"dev": "3GB", "ci": "4GB"}
+# The limit the benchmark gives DuckDB at a scale (unless TAILOR_MEMORY_LIMIT is set): each leaves room for
+# the Python models and dbt itself under the scale's peak-memory goal (m: 4 GiB, l: 12 GiB). Too low a limit
+# at `l` makes DuckDB spill tens of GB of sorts to disk.
+SCALE_MEMORY_LIMITS = {"l": "10GB"}
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,27 @@ def ensure_data(options: BenchOptions, progress: Progress) -> None:
     )
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    """Hard-link files of `dt=` partition folders, copy the rest.
+
+    Partition files are never rewritten (landing a day adds new folders), so a link saves copying the bulk of
+    the data (7.7 GB at `l`); snapshots, the manifest and the truth files are rewritten in place by
+    `tailor land-day` and must be real copies, or the cached data would change."""
+    if Path(source).parent.name.startswith("dt="):
+        try:
+            os.link(source, target)
+            return
+        except OSError:  # another filesystem, or links not supported
+            pass
+    shutil.copy2(source, target)
+
+
 def copy_data(scale: str, data_dir: Path, work_data: Path) -> None:
     """Copy the landing, pending and truth folders, so landing a day never touches the cached data."""
     for part in DATA_PARTS:
         source = data_dir / part / scale
         if source.exists():
-            shutil.copytree(source, work_data / part / scale)
+            shutil.copytree(source, work_data / part / scale, copy_function=_link_or_copy)
 
 
 def raw_row_count(landing: Path) -> int:
@@ -122,6 +143,8 @@ def dbt_env(options: BenchOptions, landing: Path, truth: Path, warehouse: Path) 
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
     )
+    if "TAILOR_MEMORY_LIMIT" not in env and options.scale in SCALE_MEMORY_LIMITS:
+        env["TAILOR_MEMORY_LIMIT"] = SCALE_MEMORY_LIMITS[options.scale]
     return env
 
 
@@ -159,11 +182,12 @@ def measure_build(label: str, options: BenchOptions, env: Mapping[str, str], war
     )
 
 
-def duckdb_settings(target: str) -> dict[str, object]:
-    """The session settings profiles/profiles.yml gives the target, so the floor runs under the same limits."""
+def duckdb_settings(target: str, env: Mapping[str, str]) -> dict[str, object]:
+    """The session settings profiles/profiles.yml gives the target in `env`, so the floor runs under the same
+    limits as the build."""
     return {
         "preserve_insertion_order": False,
-        "memory_limit": os.environ.get("TAILOR_MEMORY_LIMIT", "8GB" if target == "dev" else "4GB"),
+        "memory_limit": env.get("TAILOR_MEMORY_LIMIT", PROFILE_MEMORY_LIMITS.get(target, "3GB")),
     }
 
 
@@ -207,7 +231,7 @@ def measure_floor(
 ) -> tuple[list[FloorTiming], dict[str, float]]:
     """Bare DuckDB for the heaviest SQL models and bare implicit for the ALS step, against the same models
     rebuilt alone by dbt and against their time in the full build."""
-    settings = duckdb_settings(options.target)
+    settings = duckdb_settings(options.target, env)
     heaviest = heaviest_sql_models(full.timings, options.n_floor_models)
     has_als = seconds_of(full.timings, ALS_FIT_MODEL) is not None
     bare: dict[str, float] = {}
@@ -335,6 +359,7 @@ def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
         "scale": options.scale,
         "started_at": started_at.isoformat().replace("+00:00", "Z"),
         "target": options.target,
+        "duckdb_memory_limit": duckdb_settings(options.target, env)["memory_limit"],
         "excluded": list(options.exclude),
         "machine": machine_info(),
         "raw_rows": raw_rows,
