@@ -1,8 +1,19 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='dt',
+        on_schema_change='fail',
+    )
+}}
 
 {#- A table, unlike the other base models: this stream is the largest input, and the clean view, the
     quarantine view, their tests and the models reading them would otherwise each scan and de-duplicate
-    the landing files again. Only quarantined rows keep their raw_record. -#}
+    the landing files again. Incremental by arrival partition: a run re-reads the partitions from the
+    first one whose landed rows changed (landing_reprocess_window), and replaces them whole. A key stored
+    from an earlier partition makes its copy in a re-read one a duplicate, so the first landed copy wins
+    exactly as in a full refresh (copies are ordered by partition first). Only quarantined rows keep their
+    raw_record. -#}
 {#- the landed row, kept as JSON text on quarantined rows only -#}
 {%- set raw_fields = [
     ('event_id', 'raw__event_id'),
@@ -32,14 +43,46 @@ products as (
     where quarantine_reason is null
 
 ),
+{%- if is_incremental() %}
+
+{#- an event quarantined for an unknown product is validated again once the catalog knows the product -#}
+{{ landing_reprocess_window('source', also_changed=[
+    "select dt as partition_value from " ~ this ~ " where quarantine_reason = 'orphan_item_id'"
+    ~ " and item_id in (select products.product_id from products)",
+]) }},
+{%- endif %}
+
+landed as {{ not_materialized() }} (
+
+    select * from source
+    {%- if is_incremental() %}
+    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
+    {%- endif %}
+
+),
+
+-- keys stored from the partitions before the window: a copy of one of them is a later copy
+stored_keys as (
+
+    {%- if is_incremental() %}
+    select event_id from {{ this }}
+    where
+        dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
+        and event_id is not null
+    {%- else %}
+    select cast(null as varchar) as event_id
+    where false
+    {%- endif %}
+
+),
 
 numbered as (
 
-    {#- copy_number > 1: a later copy of a key already landed -#}
+    {#- copy_number > 1: a later copy of a key already landed in the window -#}
     {{ number_copies(
-        'source',
+        'landed',
         clean_text('event_id'),
-        try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order('events', 'source'),
+        'dt, ' ~ try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order('events', 'landed'),
     ) }}
 
 ),
@@ -59,6 +102,8 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
+        coalesce({{ clean_text('event_id') }} in (select stored_keys.event_id from stored_keys), false)
+            as is_stored_earlier,
         event_id as raw__event_id,
         anonymous_id as raw__anonymous_id,
         user_id as raw__user_id,
@@ -91,7 +136,7 @@ validated as (
         *,
         {{ quarantine_reason([
             ('missing_event_id', 'event_id is null'),
-            ('duplicate_event_id', 'copy_number > 1'),
+            ('duplicate_event_id', 'copy_number > 1 or is_stored_earlier'),
             ('missing_identity', 'anonymous_id is null and user_id is null'),
             ('invalid_timestamp', 'event_at is null or received_at is null'),
             ('future_timestamp', 'event_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),

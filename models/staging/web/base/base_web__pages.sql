@@ -1,8 +1,17 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='dt',
+        on_schema_change='fail',
+    )
+}}
 
 {#- A table, unlike the other base models: this stream is the largest input, and the clean view, the
     quarantine view, their tests and the models reading them would otherwise each scan and de-duplicate
-    the landing files again. Only quarantined rows keep their raw_record. -#}
+    the landing files again. Incremental by arrival partition, as base_events__events: the partitions from
+    the first one whose landed rows changed are re-read and replaced whole; a key stored from an earlier
+    partition makes its copy a duplicate. Only quarantined rows keep their raw_record. -#}
 {#- the landed row, kept as JSON text on quarantined rows only -#}
 {%- set raw_fields = [
     ('id', 'raw__id'),
@@ -24,14 +33,42 @@ source as {{ not_materialized() }} (
     select * from {{ source('web', 'pages') }}
 
 ),
+{%- if is_incremental() %}
+
+{{ landing_reprocess_window('source') }},
+{%- endif %}
+
+landed as {{ not_materialized() }} (
+
+    select * from source
+    {%- if is_incremental() %}
+    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
+    {%- endif %}
+
+),
+
+-- keys stored from the partitions before the window: a copy of one of them is a later copy
+stored_keys as (
+
+    {%- if is_incremental() %}
+    select page_view_id from {{ this }}
+    where
+        dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
+        and page_view_id is not null
+    {%- else %}
+    select cast(null as varchar) as page_view_id
+    where false
+    {%- endif %}
+
+),
 
 numbered as (
 
-    {#- copy_number > 1: a later copy of a key already landed -#}
+    {#- copy_number > 1: a later copy of a key already landed in the window -#}
     {{ number_copies(
-        'source',
+        'landed',
         clean_text('id'),
-        try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order('web', 'source'),
+        'dt, ' ~ try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order('web', 'landed'),
     ) }}
 
 ),
@@ -54,6 +91,8 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
+        coalesce({{ clean_text('id') }} in (select stored_keys.page_view_id from stored_keys), false)
+            as is_stored_earlier,
         id as raw__id,
         anonymous_id as raw__anonymous_id,
         user_id as raw__user_id,
@@ -76,7 +115,7 @@ validated as (
         *,
         {{ quarantine_reason([
             ('missing_message_id', 'page_view_id is null'),
-            ('duplicate_message_id', 'copy_number > 1'),
+            ('duplicate_message_id', 'copy_number > 1 or is_stored_earlier'),
             ('missing_identity', 'anonymous_id is null and user_id is null'),
             ('invalid_timestamp', 'viewed_at is null or received_at is null'),
             ('future_timestamp', 'viewed_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
@@ -103,7 +142,6 @@ final as (
         dt,
         filename,
         file_row_number,
-        copy_number,
         quarantine_reason,
         -- the raw row as landed, built only for quarantined rows (clean rows are most of the stream)
         case
