@@ -1,19 +1,24 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='device_id',
+        incremental_strategy='replace_stream_tails',
+        partition_column='device_id',
+        stream_columns=['person_id'],
+        start_column='session_start_at',
+        version_column='identity_fingerprint',
         on_schema_change='fail',
         tags=['person_level'],
         post_hook="{{ delete_erased_rows(person_columns=['person_id'], identifier_columns={'anonymous_id': 'anonymous_id'}) }}",
     )
 }}
 
-{#- The unit of work is a device: every run rebuilds all sessions of the devices with events in the landing
-    partitions int_events_unified re-read (the same lookback) or whose identity changed, and the
-    delete+insert on device_id swaps them whole. A late event can merge or split old sessions of its device,
-    and a new login can move a device to another person; both only touch the devices rebuilt, so an
-    incremental run equals a full refresh. -#}
+{#- Incremental runs sessionize again only what new events can change: per stream (a person on a device),
+    the sessions from the first stored one that ends within the inactivity timeout of the stream's earliest
+    event in the landing partitions int_events_unified re-read (the same lookback). A gap longer than the
+    timeout separates sessions, so the sessions before that one cannot change; a late event merging or
+    splitting sessions is inside the rebuilt tail. A device whose identities moved (a new login sends it
+    to another person) is rebuilt whole. The replace_stream_tails strategy swaps the rebuilt tails in, so
+    an incremental run equals a full refresh. -#}
 {%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 %}
 
 with
@@ -39,7 +44,7 @@ reprocess_window as (
 {%- endif %}
 
 -- a device's stream: its anonymous_id, or the login for events sent without one (server-side calls)
-streamed as (
+streamed as {{ not_materialized() }} (
     select
         *,
         coalesce(anonymous_id, 'user:' || user_id) as device_id
@@ -77,12 +82,7 @@ stored_identities as (
     from stored_sessions
 ),
 
-devices_with_new_events as (
-    select distinct device_id
-    from streamed
-    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
-),
-
+-- rebuilt whole: a login moved the device to another person (or the device is new)
 devices_with_moved_identity as (
     select device_identities.device_id
     from device_identities
@@ -93,10 +93,59 @@ devices_with_moved_identity as (
         or stored_identities.identity_fingerprint != device_identities.identity_fingerprint
 ),
 
-devices_to_rebuild as (
-    select device_id from devices_with_new_events
-    union
-    select device_id from devices_with_moved_identity
+-- each stream's earliest event in the re-read partitions
+window_streams as (
+    select
+        streamed.person_id,
+        streamed.device_id,
+        min(streamed.occurred_at) as first_window_event_at
+    from streamed
+    where
+        streamed.dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
+        and streamed.device_id not in (select devices_with_moved_identity.device_id from devices_with_moved_identity)
+    group by
+        streamed.person_id,
+        streamed.device_id
+),
+
+-- where each such stream is sessionized again: the start of its first stored session ending within the
+-- timeout of that event (a later session, when the event is late), else the event itself
+stream_tails as (
+    select
+        window_streams.person_id,
+        window_streams.device_id,
+        least(
+            window_streams.first_window_event_at,
+            coalesce(min(stored_sessions.session_start_at), window_streams.first_window_event_at)
+        ) as rebuild_from_at
+    from window_streams
+    left join stored_sessions
+        on
+            window_streams.device_id = stored_sessions.device_id
+            and coalesce(window_streams.person_id, '') = coalesce(stored_sessions.person_id, '')
+            and stored_sessions.session_end_at >= {{ add_minutes(
+                'window_streams.first_window_event_at', -(var('session_inactivity_minutes') | int)
+            ) }}
+    group by
+        window_streams.person_id,
+        window_streams.device_id,
+        window_streams.first_window_event_at
+),
+
+events_to_sessionize as (
+    select streamed.*
+    from streamed
+    where streamed.device_id in (select devices_with_moved_identity.device_id from devices_with_moved_identity)
+
+    union all
+
+    select streamed.*
+    from streamed
+    inner join stream_tails
+        on
+            streamed.device_id = stream_tails.device_id
+            and coalesce(streamed.person_id, '') = coalesce(stream_tails.person_id, '')
+            and streamed.occurred_at >= stream_tails.rebuild_from_at
 ),
 {%- endif %}
 
@@ -118,10 +167,10 @@ scoped_events as (
         streamed.referrer,
         streamed.referrer_host,
         streamed.device_type
+    {%- if is_incremental() %}
+    from events_to_sessionize as streamed
+    {%- else %}
     from streamed
-    {% if is_incremental() -%}
-    inner join devices_to_rebuild
-        on streamed.device_id = devices_to_rebuild.device_id
     {%- endif %}
 ),
 
