@@ -1,10 +1,21 @@
 """Offline evaluation on the temporal holdout: ALS, content, hybrid and both popularity baselines, overall,
-per segment and per fallback tier (tailor.recommend)."""
+per segment and per fallback tier (tailor.recommend). A stored run is kept until it is `recs_eval_every_days`
+old or the settings change (RecsSettings.evaluation_due): evaluating is the recommender's slowest step and
+need not follow every day's data."""
 
+import duckdb
 import pandas as pd
 
 from tailor.recommend.pipeline import evaluate_split
 from tailor.recommend.settings import RecsSettings
+
+
+def stored_evaluation(session, relation) -> pd.DataFrame | None:
+    """The run this model stored on the previous build, or None on the first build."""
+    try:
+        return session.sql(f"select * from {relation}").df()
+    except duckdb.CatalogException:
+        return None
 
 
 def model(dbt, session):
@@ -12,6 +23,10 @@ def model(dbt, session):
     settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
     as_of_rows = dbt.ref("int_as_of_resolved").df()["as_of_at"]
     as_of = pd.Timestamp(as_of_rows.iloc[0])
+    stored = stored_evaluation(session, dbt.this)
+    stored_run_id = None if stored is None or stored.empty else str(stored["evaluation_run_id"].iloc[0])
+    if not settings.evaluation_due(stored_run_id, as_of):
+        return stored
     cutoff = as_of - pd.Timedelta(days=settings.eval_holdout_days)
     split = dbt.ref("int_recommendation_interactions_split").df()
     evaluation = evaluate_split(
@@ -21,13 +36,8 @@ def model(dbt, session):
         settings,
         cutoff=cutoff.tz_localize("UTC"),
     )
-    # a run: the data's as-of date, the model settings and the evaluation settings
-    run_id = (
-        f"{as_of:%Y-%m-%d %H:%M:%S.%f}|{settings.model_version()}"
-        f"|holdout={settings.eval_holdout_days:g}d|max_persons={settings.eval_max_persons}"
-    )
     return evaluation.assign(
-        evaluation_run_id=run_id,
+        evaluation_run_id=settings.evaluation_run_id(as_of),
         model_version=settings.model_version(),
         holdout_days=settings.eval_holdout_days,
         cutoff_at=cutoff,

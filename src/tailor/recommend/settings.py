@@ -10,11 +10,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tailor.recommend.collaborative import CFParams
 from tailor.recommend.content import ContentParams
 from tailor.recommend.hybrid import HybridParams
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Defaults chosen by the grid search in docs/recommendations.md; dbt_project.yml repeats them as vars.
 TUNED_CF = CFParams(factors=32, regularization=20.0, iterations=15, alpha=1.0, random_state=42)
@@ -54,6 +57,8 @@ class RecsSettings:
     eval_holdout_days: float = 7.0
     eval_ks: tuple[int, ...] = (5, 10, 20)
     eval_max_persons: int | None = 20_000
+    # an evaluation run is kept until its as-of date is this many days old (0: evaluate on every build)
+    eval_every_days: float = 0.0
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> RecsSettings:
@@ -61,7 +66,7 @@ class RecsSettings:
 
         Keys: algorithm, factors, regularization, iterations, alpha, confidence, random_state, cf_weight,
         content_weight, top_n, min_cf_items, purchase_exclusion_days ('None': any purchase ever),
-        similar_items_k, eval_holdout_days, eval_ks, eval_max_persons ('None': every person).
+        similar_items_k, eval_holdout_days, eval_ks, eval_max_persons ('None': every person), eval_every_days.
         """
         mapping = mapping or {}
         base = cls()
@@ -91,7 +96,31 @@ class RecsSettings:
         if "eval_max_persons" in mapping:
             raw = mapping["eval_max_persons"]
             settings = replace(settings, eval_max_persons=None if _is_null(raw) else _number(raw, int))
+        if given("eval_every_days"):
+            settings = replace(settings, eval_every_days=float(mapping["eval_every_days"]))
         return settings
+
+    def evaluation_run_id(self, as_of: pd.Timestamp) -> str:
+        """The id of an evaluation run: the data's as-of date, the model version and the evaluation settings."""
+        return (
+            f"{as_of:%Y-%m-%d %H:%M:%S.%f}|{self.model_version()}"
+            f"|holdout={self.eval_holdout_days:g}d|max_persons={self.eval_max_persons}"
+        )
+
+    def evaluation_due(self, stored_run_id: str | None, as_of: pd.Timestamp) -> bool:
+        """Whether a build at `as_of` evaluates again or keeps the stored run (`stored_run_id`, None: none).
+
+        Due when nothing is stored, the model or evaluation settings changed, the data's as-of date moved
+        back, or the stored run's as-of date is `eval_every_days` or more before `as_of`."""
+        if stored_run_id is None or self.eval_every_days <= 0:
+            return True
+        stored_as_of, _, stored_settings = stored_run_id.partition("|")
+        if stored_settings != self.evaluation_run_id(as_of).partition("|")[2]:
+            return True
+        import pandas as pd
+
+        age_days = (as_of - pd.Timestamp(stored_as_of)) / pd.Timedelta(days=1)
+        return bool(age_days < 0 or age_days >= self.eval_every_days)
 
     def model_version(self) -> str:
         """A short, readable id of the parameters that shaped a model: equal settings, equal version."""
