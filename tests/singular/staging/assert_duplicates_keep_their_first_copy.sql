@@ -15,18 +15,34 @@
 with
 
 {% for model, key, reason in tables %}
+{{ model }}_duplicate_keys as (
+
+    select distinct {{ key }} as key_value
+    from {{ ref(model ~ '_quarantine') }}
+    where quarantine_reason = '{{ reason }}'
+
+),
+
+-- the clean rows of those keys only: the semi-join keeps the (large) clean model out of the hash table
+{{ model }}_clean_copies as (
+
+    select {{ key }} as key_value
+    from {{ ref(model) }}
+    where {{ key }} in (select {{ model }}_duplicate_keys.key_value from {{ model }}_duplicate_keys)
+
+),
+
 {{ model }}_duplicates as (
 
     select
         '{{ model }}' as model_name,
-        quarantined.{{ key }} as key_value,
-        count(clean.{{ key }}) as clean_copies
+        duplicate_keys.key_value,
+        count(clean_copies.key_value) as clean_copies
 
-    from {{ ref(model ~ '_quarantine') }} as quarantined
-    left join {{ ref(model) }} as clean
-        on quarantined.{{ key }} = clean.{{ key }}
-    where quarantined.quarantine_reason = '{{ reason }}'
-    group by quarantined.{{ key }}
+    from {{ model }}_duplicate_keys as duplicate_keys
+    left join {{ model }}_clean_copies as clean_copies
+        on duplicate_keys.key_value = clean_copies.key_value
+    group by duplicate_keys.key_value
 
 ),
 

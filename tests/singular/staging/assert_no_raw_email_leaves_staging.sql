@@ -32,7 +32,10 @@ with
         {{ column }} as column_value
 
     from {{ ref(model) }}
-    where {{ regexp_like(column, email_pattern) }}
+    -- the cheap '@' check first: the pattern is only evaluated on values that can match it
+    where
+        {{ column }} like '%@%'
+        and {{ regexp_like(column, email_pattern) }}
 
 ),
 
