@@ -31,3 +31,19 @@
 {% macro default__stream_partition_key(columns) -%}
     {{ columns | join(', ') }}
 {%- endmacro %}
+
+
+{#- Which of `buckets` groups a value falls in (0 .. buckets - 1), by a hash: stable across runs, so a
+    query can process its input group by group. -#}
+{% macro hash_bucket(expr, buckets) %}
+    {{- return(adapter.dispatch('hash_bucket', 'tailor')(expr, buckets)) -}}
+{% endmacro %}
+
+{% macro duckdb__hash_bucket(expr, buckets) -%}
+    hash({{ expr }}) % {{ buckets }}
+{%- endmacro %}
+
+{#- Snowflake's signed 64-bit hash(); BigQuery: farm_fingerprint (adapter override) -#}
+{% macro default__hash_bucket(expr, buckets) -%}
+    mod(abs(hash({{ expr }})), {{ buckets }})
+{%- endmacro %}

@@ -20,6 +20,10 @@
     to another person) is rebuilt whole. The replace_stream_tails strategy swaps the rebuilt tails in, so
     an incremental run equals a full refresh. -#}
 {%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 %}
+{#- A full build sessionizes the devices in `session_buckets` groups by hash, one union branch each: the
+    window passes then hold one group's events at a time, not every event (at scale l, 160M events spilled
+    more than 34 GB to disk in one pass). An incremental run rebuilds few events and uses one group. -#}
+{%- set buckets = 1 if is_incremental() else (var('session_buckets') | int) %}
 
 with
 
@@ -149,8 +153,11 @@ events_to_sessionize as (
 ),
 {%- endif %}
 
+{%- for bucket in range(buckets) %}
+{%- set b = '' if buckets == 1 else '_bucket_' ~ bucket %}
+
 -- only the columns sessions are made of: the windows below sort and carry every column they are given
-scoped_events as (
+scoped_events{{ b }} as (
     select
         streamed.event_id,
         streamed.person_id,
@@ -172,6 +179,9 @@ scoped_events as (
     {%- else %}
     from streamed
     {%- endif %}
+    {%- if buckets > 1 %}
+    where {{ hash_bucket('streamed.device_id', buckets) }} = {{ bucket }}
+    {%- endif %}
 ),
 
 -- Ordered by time alone: events sharing a timestamp are 0 seconds apart and always fall in one session,
@@ -179,18 +189,18 @@ scoped_events as (
 -- which gives tied events the same session number. The stream's hash leads the partition key: sorting on
 -- one integer is cheaper than on two long texts, which follow it only to keep streams apart exactly.
 {%- set stream = stream_partition_key(['person_id', 'device_id']) %}
-with_previous as (
+with_previous{{ b }} as (
     select
         *,
         lag(occurred_at) over (
             partition by {{ stream }}
             order by occurred_at
         ) as previous_occurred_at
-    from scoped_events
+    from scoped_events{{ b }}
 ),
 
 -- a gap of exactly the inactivity timeout continues the session; one second more starts a new one
-flagged as (
+flagged{{ b }} as (
     select
         *,
         case
@@ -198,24 +208,24 @@ flagged as (
             when occurred_at > {{ add_minutes('previous_occurred_at', var('session_inactivity_minutes')) }} then 1
             else 0
         end as is_session_start
-    from with_previous
+    from with_previous{{ b }}
 ),
 
-numbered as (
+numbered{{ b }} as (
     select
         *,
         sum(is_session_start) over (
             partition by {{ stream }}
             order by occurred_at
         ) as session_number
-    from flagged
+    from flagged{{ b }}
 ),
 
 -- one row per session, its landing page taken from its first page view (aggregates, no window); the
 -- session id is hashed once per session rather than once per event
 {%- set first_page = ['occurred_at', 'event_id'] %}
 {%- set is_page = "event_source = 'page'" %}
-sessions as (
+sessions{{ b }} as (
     select
         person_id,
         device_id,
@@ -234,14 +244,14 @@ sessions as (
         {{ value_at_min('referrer', first_page, is_page) }} as referrer,
         {{ value_at_min('referrer_host', first_page, is_page) }} as referrer_host,
         {{ value_at_min('device_type', first_page, is_page) }} as device_type
-    from numbered
+    from numbered{{ b }}
     group by
         person_id,
         device_id,
         session_number
 ),
 
-keyed_sessions as (
+keyed_sessions{{ b }} as (
     select
         sessions.*,
         {{ sha256_hex(
@@ -249,12 +259,12 @@ keyed_sessions as (
             ~ "|| cast(sessions.session_start_at as varchar)"
         ) }} as session_id,
         device_identities.identity_fingerprint
-    from sessions
+    from sessions{{ b }} as sessions
     inner join device_identities
         on sessions.device_id = device_identities.device_id
 ),
 
-final as (
+final{{ b }} as (
     select
         cast(sessions.session_id as varchar) as session_id,
         cast(sessions.person_id as varchar) as person_id,
@@ -277,7 +287,13 @@ final as (
         cast(sessions.is_logged_in as boolean) as is_logged_in,
         cast(sessions.last_received_at as timestamp) as last_received_at,
         cast(sessions.identity_fingerprint as varchar) as identity_fingerprint
-    from keyed_sessions as sessions
-)
+    from keyed_sessions{{ b }} as sessions
+){{ ',' if not loop.last }}
+{%- endfor %}
 
-select * from final
+{% for bucket in range(buckets) -%}
+{%- set b = '' if buckets == 1 else '_bucket_' ~ bucket %}
+select * from final{{ b }}
+{% if not loop.last %}union all
+{% endif %}
+{%- endfor %}
