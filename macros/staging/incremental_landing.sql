@@ -46,3 +46,39 @@ reprocess_window as (
     from changed_partitions
 )
 {%- endmacro %}
+
+
+{#- The CTEs an incremental base model reads its landed rows through, after a `not materialized` CTE over
+    the source: `landed` (every partition on a full build, the partitions from `reprocess_window` on
+    otherwise) and `stored_keys` (`stored_key`: the keys stored from the partitions before the window, so a
+    copy of one of them in the window is a later copy; none on a full build). `key_column` names the key in
+    the model's own table. -#}
+{% macro incremental_landing(source, key_column, also_changed=[]) -%}
+{%- if is_incremental() -%}
+{{ landing_reprocess_window(source, also_changed) }},
+
+{% endif -%}
+landed as {{ not_materialized() }} (
+
+    select * from {{ source }}
+    {%- if is_incremental() %}
+    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
+    {%- endif %}
+
+),
+
+stored_keys as (
+
+    {%- if is_incremental() %}
+    select {{ key_column }} as stored_key
+    from {{ this }}
+    where
+        dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
+        and {{ key_column }} is not null
+    {%- else %}
+    select cast(null as varchar) as stored_key
+    where false
+    {%- endif %}
+
+)
+{%- endmacro %}

@@ -43,38 +43,12 @@ products as (
     where quarantine_reason is null
 
 ),
-{%- if is_incremental() %}
 
-{#- an event quarantined for an unknown product is validated again once the catalog knows the product -#}
-{{ landing_reprocess_window('source', also_changed=[
+{# an event quarantined for an unknown product is validated again once the catalog knows the product #}
+{{ incremental_landing('source', 'event_id', also_changed=[
     "select dt as partition_value from " ~ this ~ " where quarantine_reason = 'orphan_item_id'"
     ~ " and item_id in (select products.product_id from products)",
 ]) }},
-{%- endif %}
-
-landed as {{ not_materialized() }} (
-
-    select * from source
-    {%- if is_incremental() %}
-    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
-    {%- endif %}
-
-),
-
--- keys stored from the partitions before the window: a copy of one of them is a later copy
-stored_keys as (
-
-    {%- if is_incremental() %}
-    select event_id from {{ this }}
-    where
-        dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
-        and event_id is not null
-    {%- else %}
-    select cast(null as varchar) as event_id
-    where false
-    {%- endif %}
-
-),
 
 numbered as (
 
@@ -102,7 +76,7 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        coalesce({{ clean_text('event_id') }} in (select stored_keys.event_id from stored_keys), false)
+        coalesce({{ clean_text('event_id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
         event_id as raw__event_id,
         anonymous_id as raw__anonymous_id,

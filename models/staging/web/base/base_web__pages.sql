@@ -33,34 +33,7 @@ source as {{ not_materialized() }} (
     select * from {{ source('web', 'pages') }}
 
 ),
-{%- if is_incremental() %}
-
-{{ landing_reprocess_window('source') }},
-{%- endif %}
-
-landed as {{ not_materialized() }} (
-
-    select * from source
-    {%- if is_incremental() %}
-    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
-    {%- endif %}
-
-),
-
--- keys stored from the partitions before the window: a copy of one of them is a later copy
-stored_keys as (
-
-    {%- if is_incremental() %}
-    select page_view_id from {{ this }}
-    where
-        dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
-        and page_view_id is not null
-    {%- else %}
-    select cast(null as varchar) as page_view_id
-    where false
-    {%- endif %}
-
-),
+{{ incremental_landing('source', 'page_view_id') }},
 
 numbered as (
 
@@ -91,7 +64,7 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        coalesce({{ clean_text('id') }} in (select stored_keys.page_view_id from stored_keys), false)
+        coalesce({{ clean_text('id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
         id as raw__id,
         anonymous_id as raw__anonymous_id,
