@@ -32,10 +32,11 @@ ALS_FIT_MODEL = "int_recommendation_factors_fitted"
 RECOMMEND_MODEL = "int_recommendations_scored"
 # DuckDB's memory limit in profiles/profiles.yml when TAILOR_MEMORY_LIMIT is unset, by target
 PROFILE_MEMORY_LIMITS = {"dev": "3GB", "ci": "4GB"}
-# The limit the benchmark gives DuckDB at a scale (unless TAILOR_MEMORY_LIMIT is set): each leaves room for
-# the Python models and dbt itself under the scale's peak-memory goal (m: 4 GiB, l: 12 GiB). Too low a limit
-# at `l` makes DuckDB spill tens of GB of sorts to disk.
-SCALE_MEMORY_LIMITS = {"l": "10GB"}
+# The limit the benchmark gives DuckDB at a scale (unless TAILOR_MEMORY_LIMIT is set), and the models it runs
+# at once (unless TAILOR_THREADS is set). At `l` two threads with 10 GB put the recommender's Python models
+# beside a large DuckDB query and the kernel killed the build at 24 GB resident; alone, with 6 GB, they ran.
+SCALE_MEMORY_LIMITS = {"l": "6GB"}
+SCALE_THREADS = {"l": "1"}
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ def dbt_env(options: BenchOptions, landing: Path, truth: Path, warehouse: Path) 
     )
     if "TAILOR_MEMORY_LIMIT" not in env and options.scale in SCALE_MEMORY_LIMITS:
         env["TAILOR_MEMORY_LIMIT"] = SCALE_MEMORY_LIMITS[options.scale]
+    if "TAILOR_THREADS" not in env and options.scale in SCALE_THREADS:
+        env["TAILOR_THREADS"] = SCALE_THREADS[options.scale]
     return env
 
 
