@@ -24,6 +24,10 @@
     window passes then hold one group's events at a time, not every event (at scale l, 160M events spilled
     more than 34 GB to disk in one pass). An incremental run rebuilds few events and uses one group. -#}
 {%- set buckets = 1 if is_incremental() else (var('session_buckets') | int) %}
+{%- set bucket_suffixes = [] %}
+{%- for bucket in range(buckets) %}
+{%- do bucket_suffixes.append('' if buckets == 1 else '_bucket_' ~ bucket) %}
+{%- endfor %}
 
 with
 
@@ -153,8 +157,7 @@ events_to_sessionize as (
 ),
 {%- endif %}
 
-{%- for bucket in range(buckets) %}
-{%- set b = '' if buckets == 1 else '_bucket_' ~ bucket %}
+{%- for b in bucket_suffixes %}
 
 -- only the columns sessions are made of: the windows below sort and carry every column they are given
 scoped_events{{ b }} as (
@@ -180,7 +183,7 @@ scoped_events{{ b }} as (
     from streamed
     {%- endif %}
     {%- if buckets > 1 %}
-    where {{ hash_bucket('streamed.device_id', buckets) }} = {{ bucket }}
+    where {{ hash_bucket('streamed.device_id', buckets) }} = {{ loop.index0 }}
     {%- endif %}
 ),
 
@@ -291,8 +294,7 @@ final{{ b }} as (
 ){{ ',' if not loop.last }}
 {%- endfor %}
 
-{% for bucket in range(buckets) -%}
-{%- set b = '' if buckets == 1 else '_bucket_' ~ bucket %}
+{% for b in bucket_suffixes -%}
 select * from final{{ b }}
 {% if not loop.last %}union all
 {% endif %}
