@@ -10,14 +10,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from tailor.recommend.collaborative import CFParams
 from tailor.recommend.content import ContentParams
 from tailor.recommend.hybrid import HybridParams
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # Defaults chosen by the grid search in docs/recommendations.md; dbt_project.yml repeats them as vars.
 TUNED_CF = CFParams(factors=32, regularization=20.0, iterations=15, alpha=1.0, random_state=42)
@@ -117,8 +116,6 @@ class RecsSettings:
         stored_as_of, _, stored_settings = stored_run_id.partition("|")
         if stored_settings != self.evaluation_run_id(as_of).partition("|")[2]:
             return True
-        import pandas as pd
-
         age_days = (as_of - pd.Timestamp(stored_as_of)) / pd.Timedelta(days=1)
         return bool(age_days < 0 or age_days >= self.eval_every_days)
 
