@@ -21,7 +21,7 @@ from tailor.bench.run_results import (
     status_counts,
     top_models,
 )
-from tailor.bench.runner import run_measured, warehouse_bytes, write_report
+from tailor.bench.runner import profile_memory_limit, run_measured, warehouse_bytes, write_report
 from tailor.bench.sampler import GIB, Sample, summarize_samples, tree_rss
 
 RUN_RESULTS = {
@@ -280,3 +280,22 @@ def test_warehouse_bytes_counts_the_wal(tmp_path: Path) -> None:
     Path(f"{database}.wal").write_bytes(b"y" * 5)
     assert warehouse_bytes(database) == 15
     assert warehouse_bytes(tmp_path / "missing.duckdb") == 0
+
+
+def test_profile_memory_limit_is_read_from_the_profile(tmp_path: Path) -> None:
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "profiles.yml").write_text(
+        "tailor:\n"
+        "  outputs:\n"
+        "    dev:\n"
+        "      settings:\n"
+        "        memory_limit: \"{{ env_var('TAILOR_MEMORY_LIMIT', '3GB') }}\"\n"
+        "    big:\n"
+        "      settings:\n"
+        "        memory_limit: 12GB\n"
+        "    bare:\n"
+        "      threads: 1\n"
+    )
+    assert profile_memory_limit(tmp_path, "dev") == "3GB"
+    assert profile_memory_limit(tmp_path, "big") == "12GB"
+    assert profile_memory_limit(tmp_path, "bare") is None

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -30,8 +31,6 @@ Progress = Callable[[str], None]
 DATA_PARTS: tuple[str, ...] = ("landing", "pending", "truth")
 ALS_FIT_MODEL = "int_recommendation_factors_fitted"
 RECOMMEND_MODEL = "int_recommendations_scored"
-# DuckDB's memory limit in profiles/profiles.yml when TAILOR_MEMORY_LIMIT is unset, by target
-PROFILE_MEMORY_LIMITS = {"dev": "3GB", "ci": "4GB"}
 # The limit the benchmark gives DuckDB at a scale (unless TAILOR_MEMORY_LIMIT is set), and the models it runs
 # at once (unless TAILOR_THREADS is set). At `l` two threads with 10 GB put the recommender's Python models
 # beside a large DuckDB query and the kernel killed the build at 24 GB resident; alone, with 6 GB, they ran.
@@ -185,13 +184,25 @@ def measure_build(label: str, options: BenchOptions, env: Mapping[str, str], war
     )
 
 
-def duckdb_settings(target: str, env: Mapping[str, str]) -> dict[str, object]:
+def profile_memory_limit(root: Path, target: str) -> str | None:
+    """The DuckDB memory limit profiles/profiles.yml gives `target` when TAILOR_MEMORY_LIMIT is unset: the
+    default of its env_var() call, or the value itself; None when the target sets no limit."""
+    profile = yaml.safe_load((root / "profiles" / "profiles.yml").read_text())
+    setting = profile["tailor"]["outputs"][target].get("settings", {}).get("memory_limit")
+    if setting is None:
+        return None
+    default = re.search(r"env_var\(\s*'TAILOR_MEMORY_LIMIT'\s*,\s*'([^']+)'\s*\)", str(setting))
+    return default.group(1) if default else str(setting)
+
+
+def duckdb_settings(options: BenchOptions, env: Mapping[str, str]) -> dict[str, object]:
     """The session settings profiles/profiles.yml gives the target in `env`, so the floor runs under the same
     limits as the build."""
-    return {
-        "preserve_insertion_order": False,
-        "memory_limit": env.get("TAILOR_MEMORY_LIMIT", PROFILE_MEMORY_LIMITS.get(target, "3GB")),
-    }
+    settings: dict[str, object] = {"preserve_insertion_order": False}
+    memory_limit = env.get("TAILOR_MEMORY_LIMIT") or profile_memory_limit(options.root, options.target)
+    if memory_limit:
+        settings["memory_limit"] = memory_limit
+    return settings
 
 
 def project_vars(root: Path) -> dict[str, Any]:
@@ -234,7 +245,7 @@ def measure_floor(
 ) -> tuple[list[FloorTiming], dict[str, float]]:
     """Bare DuckDB for the heaviest SQL models and bare implicit for the ALS step, against the same models
     rebuilt alone by dbt and against their time in the full build."""
-    settings = duckdb_settings(options.target, env)
+    settings = duckdb_settings(options, env)
     heaviest = heaviest_sql_models(full.timings, options.n_floor_models)
     has_als = seconds_of(full.timings, ALS_FIT_MODEL) is not None
     bare: dict[str, float] = {}
@@ -362,7 +373,7 @@ def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
         "scale": options.scale,
         "started_at": started_at.isoformat().replace("+00:00", "Z"),
         "target": options.target,
-        "duckdb_memory_limit": duckdb_settings(options.target, env)["memory_limit"],
+        "duckdb_memory_limit": duckdb_settings(options, env).get("memory_limit"),
         "excluded": list(options.exclude),
         "machine": machine_info(),
         "raw_rows": raw_rows,
