@@ -6,7 +6,9 @@ need not follow every day's data."""
 import duckdb
 import pandas as pd
 
-from tailor.recommend.pipeline import evaluate_split
+from tailor.frames import read_frame
+from tailor.recommend.data import INTERACTION_COLUMNS
+from tailor.recommend.pipeline import evaluate_train_test
 from tailor.recommend.settings import RecsSettings
 
 
@@ -28,11 +30,15 @@ def model(dbt, session):
     if not settings.evaluation_due(stored_run_id, as_of):
         return stored
     cutoff = as_of - pd.Timedelta(days=settings.eval_holdout_days)
-    split = dbt.ref("int_recommendation_interactions_split").df()
-    evaluation = evaluate_split(
-        split,
-        dbt.ref("int_recommendation_items_prepared").df(),
-        dbt.ref("int_recommendation_persons_prepared").df(),
+    # split and project in the warehouse: only the columns the recommenders read come into Python
+    split = dbt.ref("int_recommendation_interactions_split")
+    train = read_frame(split.filter("split_name = 'train'").select(*INTERACTION_COLUMNS))
+    test = read_frame(split.filter("split_name = 'test' and weight > 0").select(*INTERACTION_COLUMNS))
+    evaluation = evaluate_train_test(
+        train,
+        test,
+        read_frame(dbt.ref("int_recommendation_items_prepared")),
+        read_frame(dbt.ref("int_recommendation_persons_prepared")),
         settings,
         cutoff=cutoff.tz_localize("UTC"),
     )
@@ -42,6 +48,6 @@ def model(dbt, session):
         holdout_days=settings.eval_holdout_days,
         cutoff_at=cutoff,
         as_of_at=as_of,
-        train_pair_count=int((split["split_name"] == "train").sum()),
-        test_pair_count=int(((split["split_name"] == "test") & (split["weight"] > 0)).sum()),
+        train_pair_count=len(train),
+        test_pair_count=len(test),
     )

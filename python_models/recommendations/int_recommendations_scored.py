@@ -1,6 +1,8 @@
 """Top-N recommendations for every person: hybrid of the stored factors and content, with popularity
 fallbacks and the business rules (tailor.recommend)."""
 
+from tailor.frames import read_frame
+from tailor.recommend.data import INTERACTION_COLUMNS
 from tailor.recommend.pipeline import score_recommendations
 from tailor.recommend.settings import RecsSettings
 
@@ -10,10 +12,10 @@ def model(dbt, session):
     settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
     as_of = dbt.ref("int_as_of_resolved").df()["as_of_at"]
     return score_recommendations(
-        dbt.ref("int_recommendation_interactions_prepared").df(),
-        dbt.ref("int_recommendation_items_prepared").df(),
-        dbt.ref("int_recommendation_persons_prepared").df(),
-        dbt.ref("int_recommendation_factors_fitted").df(),
+        read_frame(dbt.ref("int_recommendation_interactions_prepared").select(*INTERACTION_COLUMNS)),
+        read_frame(dbt.ref("int_recommendation_items_prepared")),
+        read_frame(dbt.ref("int_recommendation_persons_prepared")),
+        read_frame(dbt.ref("int_recommendation_factors_fitted")),
         settings,
         as_of=as_of.iloc[0] if len(as_of) else None,
     )

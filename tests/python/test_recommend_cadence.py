@@ -52,3 +52,13 @@ def test_zero_evaluates_on_every_build() -> None:
 
 def test_run_id_starts_with_the_as_of_date() -> None:
     assert weekly().evaluation_run_id(AS_OF).startswith("2026-03-10 12:00:00.000000|")
+
+
+def test_score_threads_are_read_but_do_not_change_the_model_version() -> None:
+    threaded = RecsSettings.from_mapping({"eval_every_days": "7", "score_threads": "2"})
+    assert threaded.score_threads == 2
+    assert RecsSettings.from_mapping({}).score_threads == 1
+    assert RecsSettings.from_mapping({"score_threads": "0"}).score_threads == 1
+    assert threaded.model_version() == weekly().model_version()
+    as_of = pd.Timestamp("2024-03-01")
+    assert threaded.evaluation_run_id(as_of) == weekly().evaluation_run_id(as_of)

@@ -8,7 +8,14 @@ import pytest
 
 from tailor.recommend.bench import bench_cf, holdout_split
 from tailor.recommend.collaborative import CFParams
-from tailor.recommend.evaluate import MODELS, evaluate_holdout, temporal_split
+from tailor.recommend.evaluate import (
+    MODELS,
+    evaluate_holdout,
+    fitted_popularity_shares,
+    popularity_shares,
+    temporal_split,
+)
+from tailor.recommend.hybrid import fit_recommender
 from tailor.recommend.synthetic import planted_dataset, power_law_matrix
 from tailor.recommend.tuning import grid_search
 
@@ -48,6 +55,16 @@ def test_temporal_split_by_time_and_relevance() -> None:
     assert purchases.values.tolist() == [["b", "x"]]
     _, carts = temporal_split(frame, "2024-01-10", 30, relevance=["add_to_cart", "purchase"])
     assert carts.values.tolist() == [["a", "z"], ["b", "x"], ["b", "y"]]
+
+
+def test_novelty_shares_from_the_fit_equal_shares_from_the_training_rows(planted) -> None:
+    cutoff = planted.end_at - pd.Timedelta(days=10)
+    train, _ = temporal_split(planted.interactions, cutoff, 10)
+    # a refund that cancels a purchase and an item outside the catalog must count as before
+    extra = train.head(2).assign(weight=[-1e9, 1.0], item_id=[train["item_id"].iloc[0], "NOT-IN-CATALOG"])
+    train = pd.concat([train, extra], ignore_index=True)
+    fitted = fit_recommender(train, planted.catalog, planted.persons, cf_params=PLANTED_CF, as_of=cutoff)
+    pd.testing.assert_series_equal(fitted_popularity_shares(fitted), popularity_shares(train, fitted.item_ids))
 
 
 def test_report_is_long_and_complete(report: pd.DataFrame) -> None:

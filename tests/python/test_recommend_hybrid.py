@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 
 from tailor.recommend.collaborative import CFParams
+from tailor.recommend.content import user_profiles
 from tailor.recommend.hybrid import (
     OUTPUT_COLUMNS,
     REC_SOURCES,
     HybridParams,
+    content_profiles,
     fit_recommender,
     recommend,
     recommend_from,
@@ -149,6 +151,23 @@ def test_scoring_a_subset_matches_scoring_everyone(inputs, recs: pd.DataFrame) -
     part = recommend_from(fitted, params, subset)
     expected = recs.loc[recs["person_id"].isin(subset)].reset_index(drop=True)
     pd.testing.assert_frame_equal(part, expected)
+
+
+def test_scoring_blocks_on_several_threads_gives_the_same_rows(inputs, recs: pd.DataFrame) -> None:
+    interactions, catalog, persons = inputs
+    params = HybridParams(n=N, block_size=16)
+    fitted = fit_recommender(interactions, catalog, persons, cf_params=CF, params=params, as_of=AS_OF)
+    pd.testing.assert_frame_equal(recommend_from(fitted, params, threads=3), recs)
+
+
+def test_block_content_profiles_match_profiles_of_everyone(inputs) -> None:
+    interactions, catalog, persons = inputs
+    fitted = fit_recommender(interactions, catalog, persons, cf_params=CF, params=HybridParams(n=N), as_of=AS_OF)
+    everyone = user_profiles(fitted.content, fitted.training)
+    rows = np.array([5, 0, len(fitted.person_ids) - 1, 17])
+    np.testing.assert_allclose(content_profiles(fitted, rows).toarray(), everyone[rows].toarray(), rtol=1e-6)
+    np.testing.assert_array_equal(fitted.has_content_profile, np.diff(everyone.indptr) > 0)
+    assert not fitted.has_content_profile.all()  # persons without history (or opted out) have no profile
 
 
 def test_confidence_grows_with_history_and_is_lower_for_popularity(recs: pd.DataFrame, inputs) -> None:

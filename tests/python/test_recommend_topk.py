@@ -15,6 +15,7 @@ from tailor.recommend.topk import (
     brute_force_top_k,
     plan_chunk,
     top_k_rows,
+    transposed,
 )
 
 
@@ -118,3 +119,11 @@ def test_exclusion_matrix_purchase_window_and_seen() -> None:
     assert recent.tolist() == [[False, False, True], [False, True, False], [False, False, False]]
     seen = exclusion_matrix(frame, users, items, as_of=as_of, purchase_window_days=3, exclude_seen=True).toarray()
     assert seen.tolist() == [[True, False, True], [False, True, False], [False, False, False]]
+
+
+@pytest.mark.parametrize("shape", [(5000, 300), (37, 5), (1, 1), (0, 4), (4, 0), (70_000, 3)])
+def test_tiled_transpose_equals_numpy(shape: tuple[int, int]) -> None:
+    matrix = np.random.default_rng(3).random(shape, dtype=np.float32)
+    result = transposed(matrix)
+    assert result.flags.c_contiguous and result.dtype == matrix.dtype
+    np.testing.assert_array_equal(result, matrix.T)

@@ -15,6 +15,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+# What the recommenders read of an interaction table (callers may load only these columns).
+INTERACTION_COLUMNS: tuple[str, ...] = (
+    "person_id",
+    "item_id",
+    "weight",
+    "last_interaction_at",
+    "has_purchased",
+    "last_purchased_at",
+)
+
 
 @dataclass(frozen=True)
 class InteractionMatrix:

@@ -103,6 +103,13 @@ def popularity_shares(train: pd.DataFrame, item_ids: Iterable[object]) -> pd.Ser
     return pd.Series(users / n_users, index=pd.Index(items, dtype="str"), name="popularity_share")
 
 
+def fitted_popularity_shares(fitted: FittedRecommender) -> pd.Series:
+    """`popularity_shares` of the training frame a recommender was fitted on, over its candidate items,
+    from the counts the fit already made (no second pass over the training rows)."""
+    shares = np.maximum(fitted.candidate_user_counts, 1.0) / max(fitted.interacting_users, 1)
+    return pd.Series(shares, index=pd.Index(fitted.item_ids, dtype="str"), name="popularity_share")
+
+
 # ---- vectorised per-user metrics ---------------------------------------------------------------------
 
 
@@ -247,10 +254,12 @@ def evaluate_models(
     params: HybridParams | None = None,
     as_of: object | None = None,
     fitted: FittedRecommender | None = None,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Compare models on held-out relevant pairs: long table (model, slice_type, slice_value, metric, k,
     value, n_users), sliced overall, per segment and per fallback tier (the rec_source the full hybrid
     chain serves each person at rank 1). Only persons in `persons` with a relevant item are evaluated.
+    `threads`: blocks of persons scored at once (see `recommend_from`).
     """
     params = params or HybridParams()
     ks = sorted(set(ks))
@@ -262,12 +271,14 @@ def evaluate_models(
         )
     evaluated = relevant.loc[relevant["person_id"].astype(str).isin(set(fitted.person_ids))]
     users = id_axis(evaluated["person_id"])
-    recommendations = {model: recommend_from(fitted, model_params(model, params), users) for model in models}
+    recommendations = {
+        model: recommend_from(fitted, model_params(model, params), users, threads=threads) for model in models
+    }
     hybrid = recommendations.get("hybrid")
     if hybrid is None:
-        hybrid = recommend_from(fitted, model_params("hybrid", params), users)
+        hybrid = recommend_from(fitted, model_params("hybrid", params), users, threads=threads)
     slices = _slices(users, persons, hybrid)
-    shares = popularity_shares(train, fitted.item_ids)
+    shares = fitted_popularity_shares(fitted)
     frames = []
     for model, recs in recommendations.items():
         per_user = user_metrics(recs, evaluated, ks)

@@ -8,6 +8,7 @@ and fills the rest of the N slots from popularity, with no per-person Python loo
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -18,7 +19,7 @@ from scipy.stats import rankdata
 from threadpoolctl import threadpool_limits
 
 from tailor.recommend.collaborative import CFModel, CFParams, fit_cf
-from tailor.recommend.content import ContentModel, ContentParams, fit_content, item_vectors_for, user_profiles
+from tailor.recommend.content import ContentModel, ContentParams, fit_content, item_vectors_for, l2_normalize_rows
 from tailor.recommend.data import (
     InteractionMatrix,
     build_interaction_matrix,
@@ -35,7 +36,7 @@ from tailor.recommend.popularity import (
     rank_keys,
     segment_popularity,
 )
-from tailor.recommend.topk import DEFAULT_BLOCK_SIZE, iter_blocks, plan_chunk, top_k_rows
+from tailor.recommend.topk import DEFAULT_BLOCK_SIZE, iter_blocks, plan_chunk, top_k_rows, transposed
 
 REC_SOURCES: tuple[str, ...] = ("hybrid", "collaborative", "content", "segment_popularity", "global_popularity")
 HYBRID, COLLABORATIVE, CONTENT, SEGMENT_POPULARITY, GLOBAL_POPULARITY = range(5)
@@ -85,12 +86,18 @@ class FittedRecommender:
     global_popularity: np.ndarray
     segment_popularity: np.ndarray
     as_of: pd.Timestamp
+    # everyone's distinct users per candidate and in all (evaluation's novelty reads them)
+    candidate_user_counts: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    interacting_users: int = 0
     cf: CFModel | None = None
     cf_person_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cf_item_factors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     cf_item_known: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     content: ContentModel | None = None
-    content_profiles: sp.csr_matrix | None = None
+    # content profiles are built per block of persons (`content_profiles`), never for everyone at once:
+    # training items' vectors and whether each person has a non-empty profile are all that is kept
+    content_training_vectors: sp.csr_matrix | None = None
+    has_content_profile: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     content_item_vectors: sp.csr_matrix | None = None
 
 
@@ -163,6 +170,8 @@ def fit_recommender(
         training=training,
         exclusions=exclusions,
         global_popularity=item_popularity(everyone.matrix, params.popularity_metric)[candidate_cols],
+        candidate_user_counts=item_popularity(everyone.matrix, "users")[candidate_cols],
+        interacting_users=everyone.matrix.shape[0],
         segment_popularity=segment_popularity(
             training.matrix,
             np.where(consent, person_segment, -1),
@@ -194,13 +203,24 @@ def with_cf_model(fitted: FittedRecommender, model: CFModel) -> FittedRecommende
 
 
 def with_content_model(fitted: FittedRecommender, model: ContentModel) -> FittedRecommender:
-    """Attach (or swap) a content model: person profiles from training weights, candidate item vectors."""
+    """Attach (or swap) a content model: the training items' vectors (person profiles are their weighted
+    sums, built per block), which persons have a profile, and the candidate item vectors."""
+    training_vectors = item_vectors_for(model, fitted.training.item_ids)
+    # weights and TF-IDF values are positive, so a profile is non-empty exactly when the person has a
+    # training item with any feature
+    has_features = (np.diff(training_vectors.indptr) > 0).astype(np.float32)
     return replace(
         fitted,
         content=model,
-        content_profiles=user_profiles(model, fitted.training),
+        content_training_vectors=training_vectors,
+        has_content_profile=(fitted.training.matrix @ has_features) > 0,
         content_item_vectors=item_vectors_for(model, fitted.item_ids),
     )
+
+
+def content_profiles(fitted: FittedRecommender, persons: np.ndarray) -> sp.csr_matrix:
+    """Content profiles of the given person rows (`content.user_profiles` restricted to them)."""
+    return l2_normalize_rows(fitted.training.matrix[persons] @ fitted.content_training_vectors)
 
 
 def person_sources(fitted: FittedRecommender, params: HybridParams) -> np.ndarray:
@@ -209,9 +229,9 @@ def person_sources(fitted: FittedRecommender, params: HybridParams) -> np.ndarra
     cf_ok = consent & (params.cf_weight > 0) & (fitted.cf is not None)
     if fitted.cf is not None:
         cf_ok &= (fitted.cf_person_row >= 0) & (fitted.history_length >= max(params.min_cf_items, 1))
-    content_ok = consent & (params.content_weight > 0) & (fitted.content_profiles is not None)
-    if fitted.content_profiles is not None:
-        content_ok &= np.diff(fitted.content_profiles.indptr) > 0
+    content_ok = consent & (params.content_weight > 0) & (fitted.content_training_vectors is not None)
+    if fitted.content_training_vectors is not None:
+        content_ok &= fitted.has_content_profile
     sources = np.full(len(fitted.person_ids), NO_SOURCE, dtype=np.int8)
     sources[content_ok] = CONTENT
     sources[cf_ok] = COLLABORATIVE
@@ -306,8 +326,8 @@ def _content_scores(fitted: FittedRecommender, plan: _ScoringPlan, persons: np.n
     """Cosine of person profiles with every candidate item, as a dense persons x width block."""
     # sparse items x dense profiles.T is one pass over the item vectors per block, far faster than a
     # sparse x sparse product whose result is nearly dense anyway
-    profiles = fitted.content_profiles[persons].toarray()
-    return np.ascontiguousarray((plan.content_items @ profiles.T).T, dtype=np.float32)
+    profiles = content_profiles(fitted, persons).toarray()
+    return transposed(np.asarray(plan.content_items @ profiles.T, dtype=np.float32))
 
 
 def _model_block(
@@ -365,12 +385,17 @@ def _confidence_of_model(
 
 
 def recommend_from(
-    fitted: FittedRecommender, params: HybridParams | None = None, person_ids: object | None = None
+    fitted: FittedRecommender,
+    params: HybridParams | None = None,
+    person_ids: object | None = None,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Exactly `n` ranked recommendations per person (fewer only if fewer eligible items exist).
 
     Columns: person_id, rank (1..n), item_id, score and confidence (both in [0, 1]), rec_source.
     `person_ids` limits scoring to those persons (ids missing from the fitted persons are ignored).
+    `threads` blocks of persons are scored at once (numpy and scipy release the GIL in the heavy steps);
+    each block writes its own rows, so the result does not depend on it.
     """
     params = params or HybridParams()
     if person_ids is None:
@@ -392,50 +417,66 @@ def recommend_from(
     out_score = np.zeros((n_selected, plan.k), dtype=np.float64)
     out_confidence = np.zeros((n_selected, plan.k), dtype=np.float64)
     out_source = np.full((n_selected, plan.k), NO_SOURCE, dtype=np.int8)
-    with threadpool_limits(1, "blas"):
-        for start, stop in iter_blocks(n_selected, plan.rows_per_block):
-            persons = selected[start:stop]
-            block_sources = sources[persons]
-            model = _model_block(fitted, params, plan, persons, block_sources)
-            keys = model + np.float32(MODEL_TIER)
-            seg_rows = np.flatnonzero(segment_ok[persons])
-            if seg_rows.size:
-                segment_keys = plan.segment_keys[fitted.person_segment[persons[seg_rows]]] + np.float32(SEGMENT_TIER)
-                keys[seg_rows] = np.maximum(keys[seg_rows], segment_keys)
+
+    def score_block(start: int, stop: int) -> None:
+        persons = selected[start:stop]
+        block_sources = sources[persons]
+        model = _model_block(fitted, params, plan, persons, block_sources)
+        keys = model + np.float32(MODEL_TIER)
+        # a hybrid row scores every candidate, so its model keys (>= 2) outrank both popularity tiers:
+        # only the other rows take popularity keys (same keys, two fewer passes over most of the block)
+        fallback_rows = np.flatnonzero(block_sources != HYBRID)
+        seg_rows = fallback_rows[segment_ok[persons[fallback_rows]]]
+        if seg_rows.size:
+            segment_keys = plan.segment_keys[fitted.person_segment[persons[seg_rows]]] + np.float32(SEGMENT_TIER)
+            keys[seg_rows] = np.maximum(keys[seg_rows], segment_keys)
+        if fallback_rows.size == len(persons):
             np.maximum(keys, plan.global_keys, out=keys)
-            banned = fitted.exclusions[persons].tocoo()
-            keys[banned.row, banned.col] = -np.inf
+        elif fallback_rows.size:
+            keys[fallback_rows] = np.maximum(keys[fallback_rows], plan.global_keys)
+        banned = fitted.exclusions[persons].tocoo()
+        keys[banned.row, banned.col] = -np.inf
 
-            cols, values = top_k_rows(keys, plan.k, plan.chunk)
-            tier_model = values >= MODEL_TIER
-            tier_segment = (values >= SEGMENT_TIER) & ~tier_model
-            tier_global = np.isfinite(values) & (values < SEGMENT_TIER)
-            row_ids = np.broadcast_to(np.arange(len(persons))[:, None], cols.shape)
+        cols, values = top_k_rows(keys, plan.k, plan.chunk)
+        tier_model = values >= MODEL_TIER
+        tier_segment = (values >= SEGMENT_TIER) & ~tier_model
+        tier_global = np.isfinite(values) & (values < SEGMENT_TIER)
+        row_ids = np.broadcast_to(np.arange(len(persons))[:, None], cols.shape)
 
-            model_scores = np.take_along_axis(model, cols, axis=1)
-            safe_cols = np.minimum(cols, len(fitted.item_ids) - 1)
-            seg_index = np.maximum(fitted.person_segment[persons], 0)[row_ids]
-            segment_scores = (
-                plan.segment_norm[seg_index, safe_cols] if len(fitted.segment_ids) else np.zeros(cols.shape)
-            )
-            global_scores = plan.global_norm[safe_cols]
-            score = np.select([tier_model, tier_segment, tier_global], [model_scores, segment_scores, global_scores])
-            model_confidence = _confidence_of_model(
-                model, model_scores, fitted.history_length[persons].astype(np.float64), params.history_scale
-            )
-            confidence = np.select(
-                [tier_model, tier_segment | tier_global],
-                [model_confidence, params.popularity_confidence * score],
-            )
-            source = np.select(
-                [tier_model, tier_segment, tier_global],
-                [np.broadcast_to(block_sources[:, None], cols.shape), SEGMENT_POPULARITY, GLOBAL_POPULARITY],
-                default=NO_SOURCE,
-            )
-            out_cols[start:stop] = cols
-            out_score[start:stop] = score
-            out_confidence[start:stop] = confidence
-            out_source[start:stop] = source
+        model_scores = np.take_along_axis(model, cols, axis=1)
+        safe_cols = np.minimum(cols, len(fitted.item_ids) - 1)
+        seg_index = np.maximum(fitted.person_segment[persons], 0)[row_ids]
+        segment_scores = (
+            plan.segment_norm[seg_index, safe_cols] if len(fitted.segment_ids) else np.zeros(cols.shape)
+        )
+        global_scores = plan.global_norm[safe_cols]
+        score = np.select([tier_model, tier_segment, tier_global], [model_scores, segment_scores, global_scores])
+        model_confidence = _confidence_of_model(
+            model, model_scores, fitted.history_length[persons].astype(np.float64), params.history_scale
+        )
+        confidence = np.select(
+            [tier_model, tier_segment | tier_global],
+            [model_confidence, params.popularity_confidence * score],
+        )
+        source = np.select(
+            [tier_model, tier_segment, tier_global],
+            [np.broadcast_to(block_sources[:, None], cols.shape), SEGMENT_POPULARITY, GLOBAL_POPULARITY],
+            default=NO_SOURCE,
+        )
+        out_cols[start:stop] = cols
+        out_score[start:stop] = score
+        out_confidence[start:stop] = confidence
+        out_source[start:stop] = source
+
+    blocks = list(iter_blocks(n_selected, plan.rows_per_block))
+    with threadpool_limits(1, "blas"):
+        if threads <= 1 or len(blocks) <= 1:
+            for start, stop in blocks:
+                score_block(start, stop)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                # list() re-raises the first error of any block
+                list(pool.map(lambda block: score_block(*block), blocks))
     return _assemble(fitted, selected, out_cols, out_score, out_confidence, out_source)
 
 

@@ -103,7 +103,7 @@ def score_recommendations(
     )
     if settings.hybrid.cf_weight > 0:
         fitted = with_cf_model(fitted, cf_model_from_factors(factors, settings.cf))
-    recommendations = recommend_from(fitted, settings.hybrid)
+    recommendations = recommend_from(fitted, settings.hybrid, threads=settings.score_threads)
     return recommendations.assign(model_version=settings.model_version())
 
 
@@ -184,15 +184,27 @@ def evaluate_split(
     settings: RecsSettings,
     cutoff: object,
 ) -> pd.DataFrame:
-    """Holdout evaluation from a train/test frame (`split_name` column): every model, every slice.
-
-    Train rows are the recommender input as of `cutoff`; test rows with a positive weight are the relevant
-    pairs, for at most `settings.eval_max_persons` persons (a stable hash sample). Returns evaluate_models'
-    long table (model, slice_type, slice_value, metric, k, value, n_users).
-    """
+    """`evaluate_train_test` on one frame whose `split_name` column says train or test."""
     train = split.loc[split["split_name"] == "train"]
-    test = split.loc[(split["split_name"] == "test") & (split["weight"] > 0)]
-    relevant = test[["person_id", "item_id"]].astype(str).drop_duplicates()
+    test = split.loc[split["split_name"] == "test"]
+    return evaluate_train_test(train, test, catalog, persons, settings, cutoff)
+
+
+def evaluate_train_test(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    catalog: pd.DataFrame,
+    persons: pd.DataFrame,
+    settings: RecsSettings,
+    cutoff: object,
+) -> pd.DataFrame:
+    """Holdout evaluation: every model, every slice.
+
+    `train` rows are the recommender input as of `cutoff`; `test` rows with a positive weight are the
+    relevant pairs, for at most `settings.eval_max_persons` persons (a stable hash sample). Returns
+    evaluate_models' long table (model, slice_type, slice_value, metric, k, value, n_users).
+    """
+    relevant = test.loc[test["weight"] > 0, ["person_id", "item_id"]].astype(str).drop_duplicates()
     relevant = relevant.loc[
         relevant["person_id"].isin(sample_persons(relevant["person_id"], settings.eval_max_persons))
     ]
@@ -206,6 +218,7 @@ def evaluate_split(
         content_params=settings.content,
         params=settings.hybrid,
         as_of=cutoff,
+        threads=settings.score_threads,
     )
 
 

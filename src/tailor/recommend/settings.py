@@ -58,6 +58,8 @@ class RecsSettings:
     eval_max_persons: int | None = 20_000
     # an evaluation run is kept until its as-of date is this many days old (0: evaluate on every build)
     eval_every_days: float = 0.0
+    # blocks of persons scored at once; how fast, not what: not part of the model version
+    score_threads: int = 1
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> RecsSettings:
@@ -65,7 +67,8 @@ class RecsSettings:
 
         Keys: algorithm, factors, regularization, iterations, alpha, confidence, random_state, cf_weight,
         content_weight, top_n, min_cf_items, purchase_exclusion_days ('None': any purchase ever),
-        similar_items_k, eval_holdout_days, eval_ks, eval_max_persons ('None': every person), eval_every_days.
+        similar_items_k, eval_holdout_days, eval_ks, eval_max_persons ('None': every person), eval_every_days,
+        score_threads.
         """
         mapping = mapping or {}
         base = cls()
@@ -97,6 +100,8 @@ class RecsSettings:
             settings = replace(settings, eval_max_persons=None if _is_null(raw) else _number(raw, int))
         if given("eval_every_days"):
             settings = replace(settings, eval_every_days=float(mapping["eval_every_days"]))
+        if given("score_threads"):
+            settings = replace(settings, score_threads=max(1, _number(mapping["score_threads"], int)))
         return settings
 
     def evaluation_run_id(self, as_of: pd.Timestamp) -> str:
