@@ -1,14 +1,34 @@
 -- Consented training data is fct_interactions with interactions removed, never added: every row exists
 -- there with counts no higher; a person whose personalization consent was granted before their first
 -- interaction and never changed has exactly the rows and weights of fct_interactions.
+-- One full outer join answers both checks, in one pass: two joins of the two large tables side by side
+-- ran out of memory at scale `l` under a 6 GB limit.
 with
 
-consented as (
-    select * from {{ ref('int_interactions_consented') }}
+consented as {{ not_materialized() }} (
+    select
+        person_item_id,
+        view_count,
+        cart_count,
+        purchase_count,
+        refund_count,
+        recommendation_click_count,
+        interaction_weight
+    from {{ ref('int_interactions_consented') }}
 ),
 
-interactions as (
-    select * from {{ ref('fct_interactions') }}
+interactions as {{ not_materialized() }} (
+    select
+        person_item_id,
+        person_id,
+        first_interaction_at,
+        view_count,
+        cart_count,
+        purchase_count,
+        refund_count,
+        recommendation_click_count,
+        interaction_weight
+    from {{ ref('fct_interactions') }}
 ),
 
 consent_intervals as (
@@ -36,40 +56,41 @@ always_consented_persons as (
         and min(consent_intervals.valid_from) <= min(first_interactions.first_interaction_at)
 ),
 
-not_a_subset as (
+paired as (
     select
-        consented.person_item_id,
-        'not in fct_interactions or counts higher' as failure
+        consented.person_item_id as consented_id,
+        interactions.person_item_id as interaction_id,
+        interactions.person_id,
+        (
+            consented.view_count > interactions.view_count
+            or consented.cart_count > interactions.cart_count
+            or consented.purchase_count > interactions.purchase_count
+            or consented.refund_count > interactions.refund_count
+            or consented.recommendation_click_count > interactions.recommendation_click_count
+        ) as has_higher_count,
+        abs(consented.interaction_weight - interactions.interaction_weight) > 1e-6 as has_other_weight
     from consented
-    left join interactions
+    full outer join interactions
         on consented.person_item_id = interactions.person_item_id
-    where
-        interactions.person_item_id is null
-        or consented.view_count > interactions.view_count
-        or consented.cart_count > interactions.cart_count
-        or consented.purchase_count > interactions.purchase_count
-        or consented.refund_count > interactions.refund_count
-        or consented.recommendation_click_count > interactions.recommendation_click_count
-),
-
-always_consented_differs as (
-    select
-        interactions.person_item_id,
-        'differs for an always-consented person' as failure
-    from interactions
-    inner join always_consented_persons
-        on interactions.person_id = always_consented_persons.person_id
-    left join consented
-        on interactions.person_item_id = consented.person_item_id
-    where
-        consented.person_item_id is null
-        or abs(consented.interaction_weight - interactions.interaction_weight) > 1e-6
 ),
 
 final as (
-    select * from not_a_subset
-    union all
-    select * from always_consented_differs
+    select
+        coalesce(paired.consented_id, paired.interaction_id) as person_item_id,
+        case
+            when
+                paired.consented_id is not null
+                and (paired.interaction_id is null or paired.has_higher_count)
+                then 'not in fct_interactions or counts higher'
+            when
+                always_consented_persons.person_id is not null
+                and (paired.consented_id is null or paired.has_other_weight)
+                then 'differs for an always-consented person'
+        end as failure
+    from paired
+    left join always_consented_persons
+        on paired.person_id = always_consented_persons.person_id
 )
 
 select * from final
+where failure is not null
