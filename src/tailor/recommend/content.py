@@ -144,6 +144,9 @@ def user_profiles(model: ContentModel, interactions: InteractionMatrix) -> sp.cs
 
     Rows follow `interactions.user_ids`; users whose items are all unknown to the model get empty rows.
     """
-    vectors = item_vectors_for(model, interactions.item_ids)
-    profiles = interactions.matrix.astype(np.float32) @ vectors
-    return l2_normalize_rows(profiles)
+    return weighted_profiles(interactions.matrix, item_vectors_for(model, interactions.item_ids))
+
+
+def weighted_profiles(weights: sp.spmatrix, item_vectors: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows of `weights` (persons x items) as L2-normalised weighted sums of the items' vectors."""
+    return l2_normalize_rows(weights.astype(np.float32) @ item_vectors)

@@ -19,7 +19,7 @@ from scipy.stats import rankdata
 from threadpoolctl import threadpool_limits
 
 from tailor.recommend.collaborative import CFModel, CFParams, fit_cf
-from tailor.recommend.content import ContentModel, ContentParams, fit_content, item_vectors_for, l2_normalize_rows
+from tailor.recommend.content import ContentModel, ContentParams, fit_content, item_vectors_for, weighted_profiles
 from tailor.recommend.data import (
     InteractionMatrix,
     build_interaction_matrix,
@@ -220,7 +220,7 @@ def with_content_model(fitted: FittedRecommender, model: ContentModel) -> Fitted
 
 def content_profiles(fitted: FittedRecommender, persons: np.ndarray) -> sp.csr_matrix:
     """Content profiles of the given person rows (`content.user_profiles` restricted to them)."""
-    return l2_normalize_rows(fitted.training.matrix[persons] @ fitted.content_training_vectors)
+    return weighted_profiles(fitted.training.matrix[persons], fitted.content_training_vectors)
 
 
 def person_sources(fitted: FittedRecommender, params: HybridParams) -> np.ndarray:
