@@ -3,16 +3,16 @@
 -- interaction and never changed has exactly the rows and weights of fct_interactions.
 -- One full outer join answers both checks, in one pass: two joins of the two large tables side by side
 -- ran out of memory at scale `l` under a 6 GB limit.
+{%- set counts = ['view_count', 'cart_count', 'purchase_count', 'refund_count', 'recommendation_click_count'] %}
+
 with
 
 consented as {{ not_materialized() }} (
     select
         person_item_id,
-        view_count,
-        cart_count,
-        purchase_count,
-        refund_count,
-        recommendation_click_count,
+        {% for count in counts -%}
+        {{ count }},
+        {% endfor -%}
         interaction_weight
     from {{ ref('int_interactions_consented') }}
 ),
@@ -22,11 +22,9 @@ interactions as {{ not_materialized() }} (
         person_item_id,
         person_id,
         first_interaction_at,
-        view_count,
-        cart_count,
-        purchase_count,
-        refund_count,
-        recommendation_click_count,
+        {% for count in counts -%}
+        {{ count }},
+        {% endfor -%}
         interaction_weight
     from {{ ref('fct_interactions') }}
 ),
@@ -62,11 +60,9 @@ paired as (
         interactions.person_item_id as interaction_id,
         interactions.person_id,
         (
-            consented.view_count > interactions.view_count
-            or consented.cart_count > interactions.cart_count
-            or consented.purchase_count > interactions.purchase_count
-            or consented.refund_count > interactions.refund_count
-            or consented.recommendation_click_count > interactions.recommendation_click_count
+            {% for count in counts -%}
+            {{ 'or ' if not loop.first }}consented.{{ count }} > interactions.{{ count }}
+            {% endfor -%}
         ) as has_higher_count,
         abs(consented.interaction_weight - interactions.interaction_weight) > 1e-6 as has_other_weight
     from consented
