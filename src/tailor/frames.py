@@ -1,8 +1,9 @@
 """Warehouse relations to pandas frames for the dbt Python models that read large tables.
 
 DuckDB's `.df()` builds every string as a Python object before pandas packs it into its Arrow-backed
-string column; going through Arrow skips that step. On the recommender's interaction table (24.6M rows)
-the load took 4 s and peaked at 4.6 GiB this way, against 26 s and 9.6 GiB with `.df()`.
+string column; going through Arrow skips that step. Loading the recommender's scoring inputs (24.6M
+interaction rows plus items, persons and factors) took 4 s and peaked at 4.6 GiB this way, against 26 s
+and 9.6 GiB with `.df()`.
 
 The frames match `.df()` column for column for strings, floats, booleans, timestamps and lists (checked on
 every recommender input). They differ for DATE columns (objects instead of datetime64) and nullable
