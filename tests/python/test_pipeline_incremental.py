@@ -22,6 +22,7 @@ COMPARED = (
     "base_events__events",
     "base_web__pages",
     "int_events_unified",
+    "int_events_identified",
     "int_sessions_sessionized",
     "fct_sessions",
     "fct_interactions",
@@ -38,6 +39,7 @@ class Builds:
     compiled_events_sql: str
     compiled_base_sql: str
     base_rows_rewritten: int
+    moved_old_events: int
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:
@@ -85,6 +87,22 @@ def _rewrite_old_partition(landing: Path) -> int:
     return 0
 
 
+def _persons_before_window(db: Path) -> dict[str, str | None]:
+    """Each stored event's person, for the events before the next build's lookback window (3 days)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(
+            con.execute(
+                "select event_id, person_id from main.int_events_identified"
+                " where dt < (select max(dt) from main.int_events_identified) - interval 3 day"
+            ).fetchall()
+        )
+
+
+def _persons(db: Path) -> dict[str, str | None]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(con.execute("select event_id, person_id from main.int_events_identified").fetchall())
+
+
 def _count(db: Path, table: str) -> int:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(f"select count(*) from main.{table}").fetchall()[0][0]
@@ -108,20 +126,35 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
 
     _run(build + dbt_args, env)
     events_before = _count(warehouse, "int_events_unified")
+    persons_before = _persons_before_window(warehouse)
     _run([_tool("tailor"), "land-day", "--scale", SCALE, "--out", str(work / "data")], env)
     rewritten_rows = _rewrite_old_partition(work / "data" / "landing" / SCALE)
     _run(build + dbt_args, env)
     events_after = _count(warehouse, "int_events_unified")
+    # events before the window whose person the new day's logins changed: they are identified again too
+    persons_after = _persons(warehouse)
+    moved_old_events = sum(persons_after.get(event) != person for event, person in persons_before.items())
     compiled = next((work / "target" / "compiled").rglob("int_events_unified.sql")).read_text()
     compiled_base = next((work / "target" / "compiled").rglob("base_events__events.sql")).read_text()
     # rerunning the incremental models without new data must change nothing
-    incremental_models = "base_events__events base_web__pages int_events_unified int_sessions_sessionized"
+    incremental_models = (
+        "base_events__events base_web__pages int_events_unified int_events_identified int_sessions_sessionized"
+    )
     _run([_tool("dbt"), "run", "--select", incremental_models] + dbt_args, env)
     incremental = warehouse.rename(work / "incremental.duckdb")
 
     _run(build + ["--full-refresh"] + dbt_args, env)
     full_refresh = warehouse.rename(work / "full_refresh.duckdb")
-    return Builds(incremental, full_refresh, events_before, events_after, compiled, compiled_base, rewritten_rows)
+    return Builds(
+        incremental,
+        full_refresh,
+        events_before,
+        events_after,
+        compiled,
+        compiled_base,
+        rewritten_rows,
+        moved_old_events,
+    )
 
 
 def test_second_build_ran_incrementally(builds: Builds) -> None:
@@ -129,6 +162,7 @@ def test_second_build_ran_incrementally(builds: Builds) -> None:
     assert builds.events_after > builds.events_before
     assert "reprocess_window.reprocess_from_dt" in builds.compiled_base_sql
     assert builds.base_rows_rewritten > 0
+    assert builds.moved_old_events > 0
 
 
 @pytest.mark.parametrize("table", COMPARED)
