@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -120,6 +122,24 @@ def test_fit_clusters_reports_stability_of_tied_ks() -> None:
     assert set(result.stability_by_k) <= set(result.silhouette_by_k)
     assert result.stability_by_k[4] > 0.9
     assert fit_clusters(blobs, config).stability_by_k == result.stability_by_k
+
+
+def test_fit_threads_change_nothing_but_speed() -> None:
+    rng = np.random.default_rng(2)
+    centres = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0], [8.0, 8.0]])
+    # more rows than the fit sample, so the winner's refit on all rows runs too
+    blobs = np.vstack([c + rng.normal(size=(300, 2)) for c in centres])
+    config = SegmentConfig(
+        k_min=2, k_max=6, silhouette_tolerance=0.15, min_stability=0.8, n_init=2, kmeans_fit_sample_size=900
+    )
+    one = fit_clusters(blobs, config)
+    three = fit_clusters(blobs, dataclasses.replace(config, fit_threads=3))
+    np.testing.assert_array_equal(one.labels, three.labels)
+    np.testing.assert_array_equal(one.centroids, three.centroids)
+    assert (one.k, one.silhouette_by_k, one.stability_by_k) == (three.k, three.silhouette_by_k, three.stability_by_k)
+    assert len(one.stability_by_k) > 1
+    with pytest.raises(ValueError):
+        SegmentConfig(fit_threads=0)
 
 
 def test_config_rejects_bad_k_choice_settings() -> None:

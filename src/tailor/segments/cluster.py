@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +24,15 @@ class ClusterResult:
     method: str
     silhouette_by_k: dict[int, float]
     stability_by_k: dict[int, float] = field(default_factory=dict)
+
+
+def _map_threads(fit: Callable[[int], object], keys: Iterable[int], threads: int) -> dict[int, object]:
+    """{key: fit(key)} with up to `threads` fits at once (scikit-learn's k-means releases the GIL)."""
+    keys = list(keys)
+    if threads <= 1 or len(keys) <= 1:
+        return {key: fit(key) for key in keys}
+    with ThreadPoolExecutor(max_workers=min(threads, len(keys))) as pool:
+        return dict(zip(keys, pool.map(fit, keys), strict=True))
 
 
 def sample_indices(n_rows: int, size: int, seed: int) -> np.ndarray:
@@ -108,15 +119,19 @@ def choose_k(
     return max(stable or tied)
 
 
-def subsample_stability(matrix: np.ndarray, k: int, rounds: int, share: float, n_init: int, seed: int) -> float:
+def subsample_stability(
+    matrix: np.ndarray, k: int, rounds: int, share: float, n_init: int, seed: int, threads: int = 1
+) -> float:
     """Mean pairwise adjusted Rand index of k-means fitted on `rounds` fixed-seed subsamples of `share`
     of the rows, each labelling every row by its nearest centroid (1.0: the same partition every time)."""
     size = max(k, int(round(share * len(matrix))))
-    labelings = []
-    for round_ in range(rounds):
+
+    def labeling(round_: int) -> np.ndarray:
         rows = sample_indices(len(matrix), size, seed + round_)
-        model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(matrix[rows])
-        labelings.append(model.predict(matrix))
+        return KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(matrix[rows]).predict(matrix)
+
+    by_round = _map_threads(labeling, range(rounds), threads)
+    labelings = [by_round[round_] for round_ in range(rounds)]
     pairs = [
         adjusted_rand_score(labelings[i], labelings[j]) for i in range(rounds) for j in range(i + 1, rounds)
     ]
@@ -133,10 +148,11 @@ def kmeans_clusters(matrix: np.ndarray, config: SegmentConfig) -> ClusterResult:
     fit_rows = sample_indices(len(matrix), config.kmeans_fit_sample_size, config.random_state)
     fit_matrix = matrix[fit_rows]
     scored = sample_indices(len(fit_rows), config.silhouette_sample_size, config.random_state + 1)
-    models = {
-        k: KMeans(n_clusters=k, n_init=config.n_init, random_state=config.random_state).fit(fit_matrix)
-        for k in _candidate_ks(config, _n_distinct(fit_matrix))
-    }
+    models = _map_threads(
+        lambda k: KMeans(n_clusters=k, n_init=config.n_init, random_state=config.random_state).fit(fit_matrix),
+        _candidate_ks(config, _n_distinct(fit_matrix)),
+        config.fit_threads,
+    )
     scores = silhouette_by_labeling(fit_matrix[scored], {k: m.labels_[scored] for k, m in models.items()})
     stability = {}
     if config.min_stability > 0 and config.silhouette_tolerance > 0 and len(models) > 1:
@@ -149,6 +165,7 @@ def kmeans_clusters(matrix: np.ndarray, config: SegmentConfig) -> ClusterResult:
                 config.stability_share,
                 config.n_init,
                 config.random_state + 2,
+                config.fit_threads,
             )
             for k, s in scores.items()
             if np.isfinite(s) and s >= best - config.silhouette_tolerance - 1e-9

@@ -80,6 +80,9 @@ class SegmentConfig:
     stability_rounds: int = 4
     stability_share: float = 0.7
     hierarchical_sample_size: int = 5_000
+    # k-means fits run at once (candidate ks, stability subsamples): each fit is independent and seeded, so
+    # the result does not depend on it; it only uses more cores
+    fit_threads: int = 1
     # fallbacks
     min_tenure_days: float = 7.0
     min_activity: float = 1.0
@@ -108,6 +111,8 @@ class SegmentConfig:
             raise ValueError(f"silhouette_tolerance must be >= 0, got {self.silhouette_tolerance}")
         if not 0 < self.stability_share <= 1 or self.stability_rounds < 2:
             raise ValueError("need 0 < stability_share <= 1 and stability_rounds >= 2")
+        if self.fit_threads < 1:
+            raise ValueError(f"fit_threads must be at least 1, got {self.fit_threads}")
         if self.method not in ("kmeans", "hierarchical"):
             raise ValueError(f"unknown method {self.method!r}")
 
