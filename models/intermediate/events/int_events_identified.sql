@@ -74,18 +74,21 @@ device_persons as (
 
 {%- if is_incremental() %}
 
--- each stored login with the person it resolved to (null: it did not resolve)
-stored_user_persons as (
+-- the map the stored rows were identified with: each login with the person it resolved them to (null: it
+-- did not resolve), each device with its person where the login did not decide
+stored_identifier_persons as (
     select distinct
-        user_id,
+        'user_id' as identifier_type,
+        user_id as identifier_value,
         case when resolved_via = 'user_id' then person_id end as person_id
     from stored
     where user_id is not null
-),
 
-stored_device_persons as (
+    union all
+
     select distinct
-        anonymous_id,
+        'anonymous_id' as identifier_type,
+        anonymous_id as identifier_value,
         person_id
     from stored
     where
@@ -93,20 +96,16 @@ stored_device_persons as (
         and resolved_via is distinct from 'user_id'
 ),
 
-changed_users as (
-    select stored_user_persons.user_id
-    from stored_user_persons
-    left join user_persons
-        on stored_user_persons.user_id = user_persons.user_id
-    where stored_user_persons.person_id is distinct from user_persons.person_id
-),
-
-changed_devices as (
-    select stored_device_persons.anonymous_id
-    from stored_device_persons
-    left join device_persons
-        on stored_device_persons.anonymous_id = device_persons.anonymous_id
-    where stored_device_persons.person_id is distinct from device_persons.person_id
+changed_identifiers as (
+    select
+        stored_identifier_persons.identifier_type,
+        stored_identifier_persons.identifier_value
+    from stored_identifier_persons
+    left join identifiers
+        on
+            stored_identifier_persons.identifier_type = identifiers.identifier_type
+            and stored_identifier_persons.identifier_value = identifiers.identifier_value
+    where stored_identifier_persons.person_id is distinct from identifiers.person_id
 ),
 
 events_to_identify as (
@@ -114,8 +113,14 @@ events_to_identify as (
     from events
     where
         events.dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
-        or events.user_id in (select changed_users.user_id from changed_users)
-        or events.anonymous_id in (select changed_devices.anonymous_id from changed_devices)
+        or events.user_id in (
+            select changed_identifiers.identifier_value from changed_identifiers
+            where changed_identifiers.identifier_type = 'user_id'
+        )
+        or events.anonymous_id in (
+            select changed_identifiers.identifier_value from changed_identifiers
+            where changed_identifiers.identifier_type = 'anonymous_id'
+        )
 ),
 {%- else %}
 
