@@ -82,3 +82,12 @@ stored_keys as (
 
 )
 {%- endmacro %}
+
+
+{#- The first arrival date an incremental event model reads again: `late_event_lookback_days` before the
+    high-water mark it stores (`high_water_mark`: an aggregate such as `max(dt)` over its own table), or
+    every date when the table is empty. -#}
+{% macro late_event_reprocess_from(high_water_mark) -%}
+    {%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 -%}
+    coalesce(cast({{ add_minutes(high_water_mark, -lookback_minutes) }} as date), cast('0001-01-01' as date))
+{%- endmacro %}

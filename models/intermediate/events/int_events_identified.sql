@@ -20,7 +20,6 @@
     resolved through their logins keeps those persons until one of the logins changes, which is caught.
     The post-hook drops the events int_events_unified's own post-hook erased, so the table equals a full
     refresh (proved by tests/python/test_pipeline_incremental.py). -#}
-{%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 %}
 
 with
 {%- if is_incremental() %}
@@ -37,9 +36,7 @@ stored as (
 
 reprocess_window as (
     select
-        coalesce(
-            cast({{ add_minutes('max(dt)', -lookback_minutes) }} as date), cast('0001-01-01' as date)
-        ) as reprocess_from_dt
+        {{ late_event_reprocess_from('max(dt)') }} as reprocess_from_dt
     from stored
 ),
 {%- endif %}

@@ -14,7 +14,6 @@
     folders (the staging view must let the filter through for that; see the docs).
     No person is stored here: a later login can move an old device to another person, so the person is
     looked up at read time (int_events_identified) and this table never goes stale. -#}
-{%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 %}
 
 with
 {%- if is_incremental() %}
@@ -22,9 +21,7 @@ with
 -- the first landing partition to re-read (everything when the table is still empty)
 reprocess_window as (
     select
-        coalesce(
-            cast({{ add_minutes('max(dt)', -lookback_minutes) }} as date), cast('0001-01-01' as date)
-        ) as reprocess_from_dt
+        {{ late_event_reprocess_from('max(dt)') }} as reprocess_from_dt
     from {{ this }}
 ),
 {%- endif %}

@@ -19,7 +19,6 @@
     splitting sessions is inside the rebuilt tail. A device whose identities moved (a new login sends it
     to another person) is rebuilt whole. The replace_stream_tails strategy swaps the rebuilt tails in, so
     an incremental run equals a full refresh. -#}
-{%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 %}
 {#- A full build sessionizes the devices in `session_buckets` groups by hash, one union branch each: the
     window passes then hold one group's events at a time, not every event (at scale l, 160M events spilled
     more than 34 GB to disk in one pass). An incremental run rebuilds few events and uses one group. -#}
@@ -44,9 +43,7 @@ stored_sessions as (
 -- the landing partitions int_events_unified re-read: their devices may have new events (all when empty)
 reprocess_window as (
     select
-        coalesce(
-            cast({{ add_minutes('max(last_received_at)', -lookback_minutes) }} as date), cast('0001-01-01' as date)
-        ) as reprocess_from_dt
+        {{ late_event_reprocess_from('max(last_received_at)') }} as reprocess_from_dt
     from stored_sessions
 ),
 {%- endif %}
