@@ -24,7 +24,7 @@
 with
 {%- if is_incremental() %}
 
-stored as (
+stored as {{ not_materialized() }} (
     select
         user_id,
         anonymous_id,
