@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from tailor.bench.run_results import (
     heaviest_sql_models,
     load_timings,
     parse_run_results,
+    running_at,
     seconds_by_type,
     seconds_of,
     status_counts,
@@ -31,6 +33,9 @@ RUN_RESULTS = {
             "status": "success",
             "execution_time": 1.5,
             "compiled_code": "select 1",
+            "timing": [
+                {"name": "execute", "started_at": "2025-12-31T23:59:58Z", "completed_at": "2025-12-31T23:59:59.5Z"}
+            ],
             "relation_name": '"wh"."main"."stg_events"',
         },
         {
@@ -44,12 +49,19 @@ RUN_RESULTS = {
             "status": "success",
             "execution_time": 30.0,
             "compiled_code": "def model(dbt, session): ...",
+            "timing": [
+                {"name": "compile", "started_at": "2026-01-01T00:00:00Z", "completed_at": "2026-01-01T00:00:00.5Z"},
+                {"name": "execute", "started_at": "2026-01-01T00:00:00.5Z", "completed_at": "2026-01-01T00:00:30Z"},
+            ],
         },
         {
             "unique_id": "model.tailor.fct_orders",
             "status": "success",
             "execution_time": 8.0,
             "compiled_code": "select 3",
+            "timing": [
+                {"name": "execute", "started_at": "2026-01-01T00:00:00.5Z", "completed_at": "2026-01-01T00:00:08.5Z"}
+            ],
         },
         {
             "unique_id": "model.tailor.fct_broken",
@@ -125,6 +137,16 @@ def test_totals_statuses_and_lookup() -> None:
     assert seconds_of(timings, "not_run") is None and seconds_of(timings, "fct_broken") is None
 
 
+def test_running_at_places_an_instant_among_the_nodes() -> None:
+    timings = parse_run_results(RUN_RESULTS, MANIFEST)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    factors = next(timing for timing in timings if timing.name == "int_factors")
+    assert (factors.started_at, factors.completed_at) == (start, start + 30.0)
+    assert running_at(timings, start + 1.0) == ["int_factors", "fct_orders"]
+    assert running_at(timings, start - 1.0) == ["stg_events"]
+    assert running_at(timings, start + 31.0) == []  # nodes without a timing never match
+
+
 def test_load_timings_reads_a_target_folder(tmp_path: Path) -> None:
     assert load_timings(tmp_path) == []
     (tmp_path / "run_results.json").write_text(json.dumps(RUN_RESULTS))
@@ -170,7 +192,9 @@ def test_run_measured_reports_exit_code_cpu_and_samples(tmp_path: Path) -> None:
     assert samples and all(sample.rss_bytes > 0 for sample in samples)
 
 
-def _build(label: str, wall: float, peak_gib: float, exit_code: int = 0) -> BuildMeasurement:
+def _build(
+    label: str, wall: float, peak_gib: float, exit_code: int = 0, started_epoch: float | None = None
+) -> BuildMeasurement:
     timings = parse_run_results(RUN_RESULTS, MANIFEST)
     samples = [Sample(0.0, int(peak_gib * GIB / 2), 1, 1.0), Sample(1.0, int(peak_gib * GIB), 1, 3.0)]
     return BuildMeasurement(
@@ -183,6 +207,7 @@ def _build(label: str, wall: float, peak_gib: float, exit_code: int = 0) -> Buil
         exit_code,
         timings,
         5 * 1024**2,
+        started_epoch,
     )
 
 
@@ -194,6 +219,13 @@ def test_build_section_rows_per_second_and_top_models() -> None:
     assert section["model_seconds"]["fct_orders"] == 8.0
     assert section["load_1m_mean"] == 2.0
     assert section["cpu_utilisation"] == pytest.approx(0.9)
+    assert section["running_at_peak"] == []  # start of the build unknown
+
+
+def test_build_section_names_the_nodes_running_at_the_memory_peak() -> None:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    section = build_section(_build("full", 100.0, 2.0, started_epoch=start), rows=1)  # peak sampled at 1.0 s
+    assert section["running_at_peak"] == ["int_factors", "fct_orders"]
 
 
 def test_floor_timing_ratios() -> None:
@@ -232,7 +264,8 @@ def test_target_checks_apply_per_scale() -> None:
 
 
 def _report() -> dict:
-    full = build_section(_build("full", 100.0, 2.0), rows=1_000_000)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    full = build_section(_build("full", 100.0, 2.0, started_epoch=start), rows=1_000_000)
     incremental = build_section(_build("incremental", 12.0, 1.5), rows=10_000)
     floor = floor_section([FloorTiming("int_events_unified", "sql incremental", 10.0, 12.0, 15.0)], {})
     return {
@@ -261,6 +294,7 @@ def test_render_markdown_has_the_tables() -> None:
     assert "2 cores (Test CPU), 24.0 GiB" in markdown
     assert "Left out of both builds: `assert_flaky`." in markdown
     assert "| full | 100.0 | 90.0 | 2.00 | 0.00 | 1,000,000 | 10,000 | 1.0 / 2.0 / 2.0 | 0 |" in markdown
+    assert "Memory peak of each build: full at 1 s, while `int_factors`, `fct_orders` ran." in markdown
     assert "| full build seconds | 100.0 | 90.0 | no |" in markdown
     assert "| fct_broken | table | sql | 50.00 | 50.0 |" in markdown
     assert "| int_events_unified | sql incremental | 10.00 | 12.00 | 1.20 | 15.00 | 1.50 | yes |" in markdown

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tailor.bench.floor import FloorTiming
-from tailor.bench.run_results import NodeTiming, seconds_by_type, status_counts, top_models
+from tailor.bench.run_results import NodeTiming, running_at, seconds_by_type, status_counts, top_models
 from tailor.bench.sampler import GIB, MemorySummary
 
 # Goals on the reference machine (2 cores, 24 GiB), per scale: full build seconds and peak GiB. The
@@ -20,7 +20,8 @@ OVERHEAD_RATIO_TARGET = 1.3
 @dataclass(frozen=True)
 class BuildMeasurement:
     """One measured `dbt build`: wall and CPU seconds of the process tree, its memory, the machine's load
-    before and after, dbt's exit code and its per-node timings."""
+    before and after, dbt's exit code, its per-node timings and when it started (epoch seconds; None when
+    unknown), which places the memory peak among the nodes."""
 
     label: str
     wall_seconds: float
@@ -31,6 +32,14 @@ class BuildMeasurement:
     exit_code: int
     timings: Sequence[NodeTiming]
     warehouse_bytes: int
+    started_epoch: float | None = None
+
+    @property
+    def running_at_peak(self) -> list[str]:
+        """The nodes dbt was running when the memory peak was sampled (empty when the start is unknown)."""
+        if self.started_epoch is None or not self.memory.n_samples:
+            return []
+        return running_at(self.timings, self.started_epoch + self.memory.peak_at_s)
 
 
 def build_section(build: BuildMeasurement, rows: int, n_top: int = 15) -> dict[str, Any]:
@@ -42,6 +51,7 @@ def build_section(build: BuildMeasurement, rows: int, n_top: int = 15) -> dict[s
         "peak_rss_gib": round(build.memory.peak_rss_gib, 3),
         "mean_rss_gib": round(build.memory.mean_rss_bytes / GIB, 3),
         "peak_at_seconds": round(build.memory.peak_at_s, 1),
+        "running_at_peak": build.running_at_peak,
         "max_processes": build.memory.max_processes,
         "memory_samples": build.memory.n_samples,
         "load_1m_before": round(build.load_before[0], 2),
@@ -169,6 +179,15 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         ["build", "wall s", "CPU s", "peak GiB", "warehouse GiB", "rows", "rows/s", "load before/mean/after", "exit"],
         rows,
     )
+    peaks = [
+        f"{label} at {build['peak_at_seconds']:.0f} s, while "
+        + ", ".join(f"`{name}`" for name in build["running_at_peak"])
+        + " ran"
+        for label, build in builds.items()
+        if build.get("running_at_peak")
+    ]
+    if peaks:
+        lines += ["", "Memory peak of each build: " + "; ".join(peaks) + "."]
     lines += ["", "## Goals", ""]
     lines += _table(
         ["goal", "measured", "target", "met"],

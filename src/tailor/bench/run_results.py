@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 
 @dataclass(frozen=True)
 class NodeTiming:
-    """One executed node: its id, short name, type, status, seconds and, for models, language and
-    materialization (empty when the manifest does not say)."""
+    """One executed node: its id, short name, type, status, seconds, when it started and ended (epoch
+    seconds over its compile and execute steps; None when dbt recorded no step) and, for models, language
+    and materialization (empty when the manifest does not say)."""
 
     unique_id: str
     name: str
@@ -24,6 +26,19 @@ class NodeTiming:
     materialized: str = ""
     relation_name: str = ""
     compiled_code: str = ""
+    started_at: float | None = None
+    completed_at: float | None = None
+
+
+def _epoch(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+
+
+def _span(steps: Sequence[Mapping[str, Any]]) -> tuple[float | None, float | None]:
+    """(first start, last end) of a result's timing steps, in epoch seconds."""
+    starts = [_epoch(step["started_at"]) for step in steps if step.get("started_at")]
+    ends = [_epoch(step["completed_at"]) for step in steps if step.get("completed_at")]
+    return (min(starts) if starts else None, max(ends) if ends else None)
 
 
 def _node_info(manifest: Mapping[str, Any] | None, unique_id: str) -> Mapping[str, Any]:
@@ -38,6 +53,7 @@ def parse_run_results(run_results: Mapping[str, Any], manifest: Mapping[str, Any
     for result in run_results.get("results", []):
         unique_id = str(result["unique_id"])
         node = _node_info(manifest, unique_id)
+        started_at, completed_at = _span(result.get("timing") or [])
         timings.append(
             NodeTiming(
                 unique_id=unique_id,
@@ -49,6 +65,8 @@ def parse_run_results(run_results: Mapping[str, Any], manifest: Mapping[str, Any
                 materialized=str(node.get("config", {}).get("materialized") or ""),
                 relation_name=str(result.get("relation_name") or ""),
                 compiled_code=str(result.get("compiled_code") or ""),
+                started_at=started_at,
+                completed_at=completed_at,
             )
         )
     return timings
@@ -81,6 +99,18 @@ def heaviest_sql_models(timings: Iterable[NodeTiming], n: int = 3) -> list[NodeT
         and timing.compiled_code.strip()
     ]
     return candidates[:n]
+
+
+def running_at(timings: Iterable[NodeTiming], epoch: float) -> list[str]:
+    """Names of the nodes that were running at `epoch` (epoch seconds), longest-running first."""
+    running = [
+        timing
+        for timing in timings
+        if timing.started_at is not None
+        and timing.completed_at is not None
+        and timing.started_at <= epoch <= timing.completed_at
+    ]
+    return [timing.name for timing in sorted(running, key=lambda timing: (-timing.seconds, timing.name))]
 
 
 def seconds_by_type(timings: Iterable[NodeTiming]) -> dict[str, float]:

@@ -168,6 +168,7 @@ def measure_build(label: str, options: BenchOptions, env: Mapping[str, str], war
         *(["--exclude", *options.exclude] if options.exclude else []),
     ]
     load_before = os.getloadavg()
+    started_epoch = time.time()
     exit_code, wall, cpu, samples = run_measured(
         command, env, options.root, options.work_dir / f"dbt_{label}.log", options.sample_interval_s
     )
@@ -181,6 +182,7 @@ def measure_build(label: str, options: BenchOptions, env: Mapping[str, str], war
         exit_code=exit_code,
         timings=load_timings(target_path),
         warehouse_bytes=warehouse_bytes(warehouse),
+        started_epoch=started_epoch,
     )
 
 
