@@ -220,6 +220,7 @@ def test_build_section_rows_per_second_and_top_models() -> None:
     assert section["load_1m_mean"] == 2.0
     assert section["cpu_utilisation"] == pytest.approx(0.9)
     assert section["running_at_peak"] == []  # start of the build unknown
+    assert section["top_tests"] == [{"name": "unique_stg_events_event_id", "seconds": 4.0, "status": "pass"}]
 
 
 def test_build_section_names_the_nodes_running_at_the_memory_peak() -> None:
@@ -297,6 +298,7 @@ def test_render_markdown_has_the_tables() -> None:
     assert "Memory peak of each build: full at 1 s, while `int_factors`, `fct_orders` ran." in markdown
     assert "| full build seconds | 100.0 | 90.0 | no |" in markdown
     assert "| fct_broken | table | sql | 50.00 | 50.0 |" in markdown
+    assert "| unique_stg_events_event_id | pass | 4.00 | 4.0 |" in markdown
     assert "| int_events_unified | sql incremental | 10.00 | 12.00 | 1.20 | 15.00 | 1.50 | yes |" in markdown
 
 

@@ -76,6 +76,10 @@ def build_section(build: BuildMeasurement, rows: int, n_top: int = 15) -> dict[s
             }
             for timing in top_models(build.timings, n_top)
         ],
+        "top_tests": [
+            {"name": timing.name, "seconds": round(timing.seconds, 2), "status": timing.status}
+            for timing in top_models(build.timings, n_top, resource_type="test")
+        ],
     }
 
 
@@ -211,6 +215,16 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                     incremental_seconds.get(model["name"], ""),
                 ]
                 for model in full["top_models"]
+            ],
+        )
+        incremental_top = builds.get("incremental", {}).get("top_tests", [])
+        incremental_tests = {test["name"]: test["seconds"] for test in incremental_top}
+        lines += ["", "## Slowest data tests (full build)", ""]
+        lines += _table(
+            ["test", "status", "full s", "incremental s (when among its slowest)"],
+            [
+                [test["name"], test["status"], f"{test['seconds']:.2f}", incremental_tests.get(test["name"], "")]
+                for test in full.get("top_tests", [])
             ],
         )
         lines += [

@@ -41,6 +41,12 @@ def _span(steps: Sequence[Mapping[str, Any]]) -> tuple[float | None, float | Non
     return (min(starts) if starts else None, max(ends) if ends else None)
 
 
+def _short_name(unique_id: str) -> str:
+    """A node's name: the last part of its unique id, but a data test's name without dbt's hash suffix."""
+    parts = unique_id.split(".")
+    return parts[2] if parts[0] == "test" and len(parts) > 3 else parts[-1]
+
+
 def _node_info(manifest: Mapping[str, Any] | None, unique_id: str) -> Mapping[str, Any]:
     if not manifest:
         return {}
@@ -48,7 +54,7 @@ def _node_info(manifest: Mapping[str, Any] | None, unique_id: str) -> Mapping[st
 
 
 def parse_run_results(run_results: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> list[NodeTiming]:
-    """Every result as a NodeTiming, in the artifact's order; the name is the last part of the unique id."""
+    """Every result as a NodeTiming, in the artifact's order, named by `_short_name`."""
     timings = []
     for result in run_results.get("results", []):
         unique_id = str(result["unique_id"])
@@ -57,7 +63,7 @@ def parse_run_results(run_results: Mapping[str, Any], manifest: Mapping[str, Any
         timings.append(
             NodeTiming(
                 unique_id=unique_id,
-                name=unique_id.split(".")[-1],
+                name=_short_name(unique_id),
                 resource_type=unique_id.split(".")[0],
                 status=str(result.get("status", "")),
                 seconds=float(result.get("execution_time") or 0.0),
@@ -82,10 +88,10 @@ def load_timings(target_path: Path) -> list[NodeTiming]:
     return parse_run_results(json.loads(results_file.read_text()), manifest)
 
 
-def top_models(timings: Iterable[NodeTiming], n: int = 15) -> list[NodeTiming]:
-    """The `n` slowest models (ties by name, so the order is stable)."""
-    models = [timing for timing in timings if timing.resource_type == "model"]
-    return sorted(models, key=lambda timing: (-timing.seconds, timing.name))[:n]
+def top_models(timings: Iterable[NodeTiming], n: int = 15, resource_type: str = "model") -> list[NodeTiming]:
+    """The `n` slowest models (or other nodes of `resource_type`); ties by name, so the order is stable."""
+    nodes = [timing for timing in timings if timing.resource_type == resource_type]
+    return sorted(nodes, key=lambda timing: (-timing.seconds, timing.name))[:n]
 
 
 def heaviest_sql_models(timings: Iterable[NodeTiming], n: int = 3) -> list[NodeTiming]:
