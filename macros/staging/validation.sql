@@ -32,11 +32,7 @@
     numbers it 1, so the result is exact. -#}
 {% macro duckdb__number_copies(relation, key, order_by) -%}
     with repeated_hashes as materialized (
-        select hash({{ key }}) as key_hash
-        from {{ relation }}
-        where {{ key }} is not null
-        group by 1
-        having count(*) > 1
+        {{ repeated_key_hashes(relation, key) }}
     )
 
     select
@@ -62,4 +58,26 @@
         {{ relation }}.*,
         row_number() over (partition by {{ key }} order by {{ order_by }}) as copy_number
     from {{ relation }}
+{%- endmacro %}
+
+
+{#- DuckDB: the 64-bit hashes (`key_hash`) that more than one row of `relation` has for `key`: every
+    repeated key's hash, and any colliding ones. Grouping eight-byte hashes is far cheaper than grouping
+    long text keys; callers look at the rows of these hashes only. -#}
+{% macro repeated_key_hashes(relation, key) -%}
+    select hash({{ key }}) as key_hash
+    from {{ relation }}
+    where {{ key }} is not null
+    group by 1
+    having count(*) > 1
+{%- endmacro %}
+
+
+{#- The landed row as JSON text (`json_object_text` of `raw_fields`) on quarantined rows, null on clean ones:
+    the base tables keep it for the quarantine model only, since clean rows are most of a stream. -#}
+{% macro quarantined_raw_record(raw_fields) -%}
+    case
+        when quarantine_reason is not null
+            then {{ json_object_text(raw_fields) }}
+    end
 {%- endmacro %}

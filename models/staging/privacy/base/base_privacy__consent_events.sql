@@ -89,11 +89,8 @@ final as (
         file_row_number,
         is_granted,
         quarantine_reason,
-        -- the row as landed, built only for quarantined rows
-        case
-            when quarantine_reason is not null
-                then {{ json_object_text(raw_fields) }}
-        end as raw_record
+        -- the row as landed, on quarantined rows only
+        {{ quarantined_raw_record(raw_fields) }} as raw_record
 
     from validated
 

@@ -99,11 +99,8 @@ final as (
         filename,
         file_row_number,
         quarantine_reason,
-        -- the row as landed (email pseudonymized), built only for quarantined rows
-        case
-            when quarantine_reason is not null
-                then {{ json_object_text(raw_fields) }}
-        end as raw_record
+        -- the row as landed (email pseudonymized), on quarantined rows only
+        {{ quarantined_raw_record(raw_fields) }} as raw_record
 
     from validated
 

@@ -116,11 +116,8 @@ final as (
         filename,
         file_row_number,
         quarantine_reason,
-        -- the raw row as landed, built only for quarantined rows (clean rows are most of the stream)
-        case
-            when quarantine_reason is not null
-                then {{ json_object_text(raw_fields) }}
-        end as raw_record
+        -- the raw row as landed, on quarantined rows only (clean rows are most of the stream)
+        {{ quarantined_raw_record(raw_fields) }} as raw_record
 
     from validated
 
