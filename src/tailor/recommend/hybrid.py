@@ -404,7 +404,7 @@ def _popularity_ranked(
     keys (their segment's, else global), (positions in `persons`, (cols, score, confidence, source)).
 
     The same keys and order as the scoring block (segment tier above global, keys unique within a row), so
-    the same items: the group's ranked list, longest enough to skip each person's exclusions, is all that is
+    the same items: the group's ranked list, long enough to skip each person's exclusions, is all that is
     read; no persons x items block is built.
     """
     groups = np.where(segment_ok[persons], fitted.person_segment[persons], -1)
