@@ -1,14 +1,15 @@
 """Thompson-sampling traffic allocation for the next period per experiment (logic in tailor.experiments)."""
 
 from tailor.experiments.pipeline import ReadoutOptions, bandit_allocations
+from tailor.frames import read_frame
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     return bandit_allocations(
-        dbt.ref("int_experiment_exposures_stitched").df(),
-        dbt.ref("int_experiment_metrics_measured").df(),
-        dbt.ref("experiment_registry").df(),
-        dbt.ref("experiment_metrics").df(),
+        read_frame(dbt.ref("int_experiment_exposures_stitched")),
+        read_frame(dbt.ref("int_experiment_metrics_measured")),
+        read_frame(dbt.ref("experiment_registry")),
+        read_frame(dbt.ref("experiment_metrics")),
         options=ReadoutOptions.from_mapping(dbt.config.meta_get("experiment_readout_options")),
     )

@@ -2,6 +2,7 @@
 
 from tailor.features.completion import CompletionSettings, complete_profiles
 from tailor.features.imputation import ImputationSettings
+from tailor.frames import read_frame
 
 
 def model(dbt, session):
@@ -15,4 +16,4 @@ def model(dbt, session):
         activity_saturation=float(dbt.config.meta_get("profile_activity_saturation")),
         low_confidence_threshold=float(dbt.config.meta_get("profile_low_confidence_threshold")),
     )
-    return complete_profiles(dbt.ref("int_person_features").df(), settings)
+    return complete_profiles(read_frame(dbt.ref("int_person_features")), settings)

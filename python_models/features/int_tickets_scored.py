@@ -1,14 +1,15 @@
 """Support tickets scored for sentiment and catalog mentions (logic in tailor.features.text)."""
 
 from tailor.features.text import score_tickets
+from tailor.frames import read_frame
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    tickets = dbt.ref("stg_support__tickets").df()
-    products = dbt.ref("stg_catalog__products").df()
+    tickets = read_frame(dbt.ref("stg_support__tickets"))
+    products = read_frame(dbt.ref("stg_catalog__products"))
     # tickets of erased persons are never stored (int_erasure_tombstones)
-    tombstones = dbt.ref("int_erasure_tombstones").df()
+    tombstones = read_frame(dbt.ref("int_erasure_tombstones"))
     erased_emails = tombstones.loc[tombstones["identifier_type"] == "email_hash", "identifier_value"]
     tickets = tickets[~tickets["email_hash"].isin(set(erased_emails))]
     return score_tickets(tickets, products)

@@ -1,5 +1,6 @@
 """Every identifier resolved to a person, with merge provenance (logic in tailor.identity)."""
 
+from tailor.frames import read_frame
 from tailor.identity import resolve_identities
 
 
@@ -11,4 +12,4 @@ def model(dbt, session):
         "crm_contact_id": dbt.config.meta_get("identity_cap_crm_contact_id"),
         "anonymous_id": dbt.config.meta_get("identity_cap_anonymous_id"),
     }
-    return resolve_identities(dbt.ref("int_identity_edges").df(), caps).identifiers
+    return resolve_identities(read_frame(dbt.ref("int_identity_edges")), caps).identifiers

@@ -1,5 +1,6 @@
 """Identity edges refused by the per-person caps, kept for audit (logic in tailor.identity)."""
 
+from tailor.frames import read_frame
 from tailor.identity import refused_edges
 
 
@@ -11,11 +12,11 @@ def model(dbt, session):
         "crm_contact_id": dbt.config.meta_get("identity_cap_crm_contact_id"),
         "anonymous_id": dbt.config.meta_get("identity_cap_anonymous_id"),
     }
-    edges = dbt.ref("int_identity_edges").df()
-    identifiers = dbt.ref("int_identifiers_resolved").df()
+    edges = read_frame(dbt.ref("int_identity_edges"))
+    identifiers = read_frame(dbt.ref("int_identifiers_resolved"))
     refused = refused_edges(edges, identifiers, caps)
     # refusals that touch an erased person's identifier are not kept (int_erasure_tombstones)
-    tombstones = dbt.ref("int_erasure_tombstones").df()
+    tombstones = read_frame(dbt.ref("int_erasure_tombstones"))
     erased = set(tombstones["tombstone_id"])
     left = refused["left_type"] + ":" + refused["left_value"]
     right = refused["right_type"] + ":" + refused["right_value"]

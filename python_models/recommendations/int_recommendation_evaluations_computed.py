@@ -15,7 +15,7 @@ from tailor.recommend.settings import RecsSettings
 def stored_evaluation(session, relation) -> pd.DataFrame | None:
     """The run this model stored on the previous build, or None on the first build."""
     try:
-        return session.sql(f"select * from {relation}").df()
+        return read_frame(session.sql(f"select * from {relation}"))
     except duckdb.CatalogException:
         return None
 
@@ -23,7 +23,7 @@ def stored_evaluation(session, relation) -> pd.DataFrame | None:
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
-    as_of_rows = dbt.ref("int_as_of_resolved").df()["as_of_at"]
+    as_of_rows = read_frame(dbt.ref("int_as_of_resolved"))["as_of_at"]
     as_of = pd.Timestamp(as_of_rows.iloc[0])
     stored = stored_evaluation(session, dbt.this)
     stored_run_id = None if stored is None or stored.empty else str(stored["evaluation_run_id"].iloc[0])

@@ -10,7 +10,7 @@ from tailor.recommend.settings import RecsSettings
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
-    as_of = dbt.ref("int_as_of_resolved").df()["as_of_at"]
+    as_of = read_frame(dbt.ref("int_as_of_resolved"))["as_of_at"]
     return score_recommendations(
         read_frame(dbt.ref("int_recommendation_interactions_prepared").select(*INTERACTION_COLUMNS)),
         read_frame(dbt.ref("int_recommendation_items_prepared")),

@@ -9,16 +9,17 @@ import json
 
 from threadpoolctl import threadpool_limits
 
+from tailor.frames import read_frame
 from tailor.segments import config_from_mapping
 from tailor.segments.runs import rows_to_write
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="retrained_at")
-    profiles = dbt.ref("int_persons_segment_features_derived").df()
-    interactions = dbt.ref("int_persons_category_weights_summed").df()
-    as_of = dbt.ref("int_as_of_resolved").df()
-    erased = dbt.ref("int_persons_erased").df()
+    profiles = read_frame(dbt.ref("int_persons_segment_features_derived"))
+    interactions = read_frame(dbt.ref("int_persons_category_weights_summed"))
+    as_of = read_frame(dbt.ref("int_as_of_resolved"))
+    erased = read_frame(dbt.ref("int_persons_erased"))
     history = session.sql(f"select * from {dbt.this}").to_arrow_table() if dbt.is_incremental else None
     config = config_from_mapping(json.loads(dbt.config.meta_get("segmentation")))
     # one thread: each fit is small, and OpenMP threads would spin against dbt's own worker threads
