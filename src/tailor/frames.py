@@ -58,9 +58,6 @@ _NULLABLE_DTYPES: dict[pa.DataType, Any] = {
 
 def read_frame(relation: Any) -> pd.DataFrame:
     """A DuckDB relation (what `dbt.ref` returns) as the pandas frame `.df()` gives, read through Arrow."""
-    # Arrow's allocator keeps the memory of freed frames (an earlier model's) for its own reuse, where the
-    # NumPy arrays a model builds cannot use it: hand it back to the system before loading more
-    pa.default_memory_pool().release_unused()
     if any(duckdb_type.id not in ARROW_TYPE_IDS for duckdb_type in relation.types):
         return relation.df()
     table = relation.to_arrow_table()
