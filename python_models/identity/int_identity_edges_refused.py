@@ -2,7 +2,7 @@
 
 Only the components that break a cap hold refused edges, and each of their persons has an identifier on one,
 so the audit reads the edge rows of those persons (int_identity_edges_contested) and their identifiers, not
-the whole graph (198 of 41,374 edge rows in the sample data).
+the whole graph (at scale l 22,006 of 8.75M edge rows: 2.2 s instead of 40 s, 1.2 instead of 8.9 GB).
 """
 
 from tailor.frames import read_frame
