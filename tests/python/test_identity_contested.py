@@ -12,27 +12,11 @@ import duckdb
 import jinja2
 import numpy as np
 import pandas as pd
+from test_identity_resolve import edge
 
 from tailor.identity import DEFAULT_CAPS, resolve_identities
 
 ROOT = Path(__file__).resolve().parents[2]
-T0 = pd.Timestamp("2024-01-01")
-
-
-def _row(left: str, right: str | None, source: str, n: int, blocked: bool = False) -> dict:
-    left_type, left_value = left.split(":", 1)
-    right_type, right_value = right.split(":", 1) if right else (None, None)
-    return {
-        "edge_source": source,
-        "left_type": left_type,
-        "left_value": left_value,
-        "right_type": right_type,
-        "right_value": right_value,
-        "is_blocked": blocked,
-        "first_seen_at": T0 + pd.Timedelta(days=n),
-        "last_seen_at": T0 + pd.Timedelta(days=n + 3),
-        "n_observations": n,
-    }
 
 
 def _graph(seed: int) -> pd.DataFrame:
@@ -40,22 +24,22 @@ def _graph(seed: int) -> pd.DataFrame:
     users with devices of their own (no refusal), lone devices and a blocklisted placeholder id."""
     rng = np.random.default_rng(seed)
     rows = [
-        _row(f"user_id:U{u}", f"anonymous_id:d{d}", "events.events", int(rng.integers(1, 20)))
+        edge(f"user_id:U{u}", f"anonymous_id:d{d}", "events.events", int(rng.integers(1, 20)))
         for u, d in zip(rng.integers(0, 40, 160), rng.integers(0, 90, 160), strict=True)
     ]
     rows += [
-        _row(f"user_id:U{u}", f"email_hash:e{e}", "web.identifies", int(rng.integers(1, 5)))
+        edge(f"user_id:U{u}", f"email_hash:e{e}", "web.identifies", int(rng.integers(1, 5)))
         for u, e in zip(rng.integers(0, 40, 50), rng.integers(0, 25, 50), strict=True)
     ]
     # longer chains: an inbox's CRM contact seen on a device, so a refused edge can lie two links from a login
-    rows += [_row(f"email_hash:e{e}", f"crm_contact_id:c{e}", "crm.contacts", 2) for e in range(25)]
+    rows += [edge(f"email_hash:e{e}", f"crm_contact_id:c{e}", "crm.contacts", 2) for e in range(25)]
     rows += [
-        _row(f"crm_contact_id:c{c}", f"anonymous_id:d{d}", "privacy.consent_events", int(rng.integers(1, 20)))
+        edge(f"crm_contact_id:c{c}", f"anonymous_id:d{d}", "privacy.consent_events", int(rng.integers(1, 20)))
         for c, d in zip(rng.integers(0, 25, 20), rng.integers(0, 90, 20), strict=True)
     ]
-    rows += [_row(f"user_id:V{u}", f"anonymous_id:v{u}-{k}", "web.pages", k + 1) for u in range(30) for k in range(3)]
-    rows += [_row(f"anonymous_id:lone{i}", None, "web.pages", 1) for i in range(10)]
-    rows += [_row("user_id:undefined", None, "events.events", 4, blocked=True)]
+    rows += [edge(f"user_id:V{u}", f"anonymous_id:v{u}-{k}", "web.pages", k + 1) for u in range(30) for k in range(3)]
+    rows += [edge(f"anonymous_id:lone{i}", None, "web.pages", 1) for i in range(10)]
+    rows += [edge("user_id:undefined", None, "events.events", 4, blocked=True)]
     frame = pd.DataFrame(rows)
     return frame.drop_duplicates(["edge_source", "left_type", "left_value", "right_type", "right_value"])
 
@@ -124,11 +108,11 @@ def test_a_refusal_two_links_from_the_login_it_protects_is_found() -> None:
     # logins and is refused, though neither of its ends is a login. Only U1's whole person shows the breach.
     edges = pd.DataFrame(
         [
-            _row("user_id:U1", "email_hash:e1", "web.identifies", 5),
-            _row("email_hash:e1", "crm_contact_id:c1", "crm.contacts", 2),
-            _row("user_id:U2", "anonymous_id:a", "events.events", 10),
-            _row("crm_contact_id:c1", "anonymous_id:a", "privacy.consent_events", 1),
-            _row("user_id:U3", "anonymous_id:b", "events.events", 3),
+            edge("user_id:U1", "email_hash:e1", "web.identifies", 5),
+            edge("email_hash:e1", "crm_contact_id:c1", "crm.contacts", 2),
+            edge("user_id:U2", "anonymous_id:a", "events.events", 10),
+            edge("crm_contact_id:c1", "anonymous_id:a", "privacy.consent_events", 1),
+            edge("user_id:U3", "anonymous_id:b", "events.events", 3),
         ]
     )
     refused, expected, contested = _audit_both_ways(edges)
