@@ -59,8 +59,10 @@ class _Dbt:
     def __init__(self, con: duckdb.DuckDBPyConnection, meta: dict) -> None:
         self.config = _Config(meta)
         self._con = con
+        self.refs: list[str] = []
 
     def ref(self, name: str) -> duckdb.DuckDBPyRelation:
+        self.refs.append(name)
         return self._con.table(name)
 
 
@@ -89,7 +91,9 @@ def _audit_both_ways(edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, i
     )
     meta = {f"identity_cap_{kind}": cap for kind, cap in DEFAULT_CAPS.items()}
     model = _python_model("python_models/identity/int_identity_edges_refused.py")
-    refused = model.model(_Dbt(con, meta), con)
+    dbt = _Dbt(con, meta)
+    refused = model.model(dbt, con)
+    assert "int_identity_edges" not in dbt.refs  # the audit reads the contested view, not the whole graph
     contested = con.sql("select count(*) from int_identity_edges_contested").fetchall()[0][0]
     return refused.reset_index(drop=True), resolution.refused_edges.reset_index(drop=True), contested
 
