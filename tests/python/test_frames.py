@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tailor.frames import read_frame
+from tailor.frames import read_frame, take_strings
 
 # one column per type, each with and without nulls: the first row has values, the second nulls where the
 # column is nullable
@@ -95,3 +95,21 @@ def test_other_types_are_read_with_df(expression: str) -> None:
     with pytest.raises(AssertionError, match="fell back"):
         read_frame(_ArrowOnly(relation))
     pd.testing.assert_frame_equal(read_frame(relation), relation.df(), check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array(["b", "a", None, "ccc"], dtype=object),
+        np.array([3, "x", None, 1.5], dtype=object),
+        np.array(["only"], dtype=object),
+        np.array([], dtype=object),
+    ],
+)
+def test_take_strings_equals_pd_array_of_the_gathered_values(values: np.ndarray) -> None:
+    positions = np.array([0, 3, 0, 1, 3, 2], dtype=np.int64) % max(len(values), 1) if len(values) else []
+    positions = np.asarray(positions, dtype=np.int64)
+    taken = take_strings(values, positions)
+    expected = pd.array(values[positions], dtype="str")
+    assert taken.dtype == expected.dtype
+    pd.testing.assert_extension_array_equal(taken, expected)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tailor.recommend import hybrid
 from tailor.recommend.collaborative import CFParams
 from tailor.recommend.content import user_profiles
 from tailor.recommend.hybrid import (
@@ -158,6 +159,27 @@ def test_scoring_blocks_on_several_threads_gives_the_same_rows(inputs, recs: pd.
     params = HybridParams(n=N, block_size=16)
     fitted = fit_recommender(interactions, catalog, persons, cf_params=CF, params=params, as_of=AS_OF)
     pd.testing.assert_frame_equal(recommend_from(fitted, params, threads=3), recs)
+
+
+@pytest.mark.parametrize(("n", "normalization"), [(N, "minmax"), (3, "minmax"), (3, "rank")])
+def test_hybrid_blocks_read_confidence_from_the_unpadded_columns(inputs, monkeypatch, n, normalization) -> None:
+    """Blocks of hybrid rows take mean and max over the first n_items columns instead of a finite mask
+    (n=3 pads the 160-item catalog to 161 columns); the output equals the masked computation's."""
+    interactions, catalog, persons = inputs
+    params = HybridParams(n=n, normalization=normalization, block_size=16)
+    fitted = fit_recommender(interactions, catalog, persons, cf_params=CF, params=params, as_of=AS_OF)
+    fast = recommend_from(fitted, params)
+    original = hybrid._confidence_of_model
+    widths = []
+
+    def masked(*args, finite_width=None, **kwargs):
+        widths.append(finite_width)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(hybrid, "_confidence_of_model", masked)
+    pd.testing.assert_frame_equal(recommend_from(fitted, params), fast, check_exact=False, rtol=1e-12)
+    assert len(fitted.item_ids) in widths  # the fast path was taken ...
+    assert None in widths  # ... and so was the masked one, for blocks with other sources
 
 
 def test_block_content_profiles_match_profiles_of_everyone(inputs) -> None:

@@ -17,6 +17,7 @@ from implicit.cpu.als import AlternatingLeastSquares
 from implicit.cpu.bpr import BayesianPersonalizedRanking
 from threadpoolctl import threadpool_limits
 
+from tailor.frames import take_strings
 from tailor.recommend.data import InteractionMatrix, confidence_matrix, index_of
 from tailor.recommend.topk import DEFAULT_BLOCK_SIZE, blocked_top_k
 
@@ -190,9 +191,9 @@ def _ranked_frame(
     rows, ranks = np.nonzero(valid)
     return pd.DataFrame(
         {
-            row_name: pd.array(row_ids[rows], dtype="str"),
+            row_name: take_strings(row_ids, rows),
             "rank": (ranks + 1).astype(np.int32),
-            col_name: pd.array(col_ids[indices[valid]], dtype="str"),
+            col_name: take_strings(col_ids, indices[valid]),
             "score": scores[valid].astype(np.float64),
         }
     )

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from scipy.stats import rankdata
 from threadpoolctl import threadpool_limits
 
+from tailor.frames import take_strings
 from tailor.recommend.collaborative import CFModel, CFParams, fit_cf
 from tailor.recommend.content import ContentModel, ContentParams, fit_content, item_vectors_for, weighted_profiles
 from tailor.recommend.data import (
@@ -378,14 +379,28 @@ def _model_block(
 
 
 def _confidence_of_model(
-    block: np.ndarray, scores: np.ndarray, history: np.ndarray, history_scale: float
+    block: np.ndarray,
+    scores: np.ndarray,
+    history: np.ndarray,
+    history_scale: float,
+    finite_width: int | None = None,
 ) -> np.ndarray:
-    """History factor (1 - exp(-items / scale)) x score separation ((s - mean) / (max - mean), clipped)."""
-    finite = np.isfinite(block)
-    count = finite.sum(axis=1, keepdims=True)
-    total = np.sum(block, axis=1, keepdims=True, where=finite, dtype=np.float64)
-    mean = total / np.maximum(count, 1)
-    top = np.where(count > 0, np.max(block, axis=1, keepdims=True), 0.0)
+    """History factor (1 - exp(-items / scale)) x score separation ((s - mean) / (max - mean), clipped).
+
+    Mean and max are over each row's finite entries. `finite_width`: the caller knows that exactly the
+    first `finite_width` columns of every row are finite (a block of hybrid rows: every candidate scored,
+    -inf only in the padding), so they are read as one slice instead of through a mask (about 3x faster).
+    """
+    if finite_width is not None and finite_width > 0:
+        finite_part = block[:, :finite_width]
+        mean = finite_part.sum(axis=1, keepdims=True, dtype=np.float64) / finite_width
+        top = finite_part.max(axis=1, keepdims=True).astype(np.float64)
+    else:
+        finite = np.isfinite(block)
+        count = finite.sum(axis=1, keepdims=True)
+        total = np.sum(block, axis=1, keepdims=True, where=finite, dtype=np.float64)
+        mean = total / np.maximum(count, 1)
+        top = np.where(count > 0, np.max(block, axis=1, keepdims=True), 0.0)
     span = top - mean
     with np.errstate(invalid="ignore"):
         separation = np.where(span > 0, (scores - mean) / np.where(span > 0, span, 1.0), 1.0)
@@ -517,7 +532,12 @@ def recommend_from(
         global_scores = plan.global_norm[safe_cols]
         score = np.select([tier_model, tier_segment, tier_global], [model_scores, segment_scores, global_scores])
         model_confidence = _confidence_of_model(
-            model, model_scores, fitted.history_length[persons].astype(np.float64), params.history_scale
+            model,
+            model_scores,
+            fitted.history_length[persons].astype(np.float64),
+            params.history_scale,
+            # a hybrid row blends CF (clipped at 0, so finite everywhere) and content (finite but in padding)
+            finite_width=len(fitted.item_ids) if fallback_rows.size == 0 else None,
         )
         confidence = np.select(
             [tier_model, tier_segment | tier_global],
@@ -558,12 +578,12 @@ def _assemble(
     source_names = np.asarray(REC_SOURCES, dtype=object)
     return pd.DataFrame(
         {
-            "person_id": pd.array(fitted.person_ids[selected[rows]], dtype="str"),
+            "person_id": take_strings(fitted.person_ids, selected[rows]),
             "rank": (slots + 1).astype(np.int32),
-            "item_id": pd.array(fitted.item_ids[cols[valid]], dtype="str"),
+            "item_id": take_strings(fitted.item_ids, cols[valid]),
             "score": np.clip(score[valid], 0.0, 1.0).astype(np.float64),
             "confidence": np.clip(confidence[valid], 0.0, 1.0).astype(np.float64),
-            "rec_source": pd.array(source_names[source[valid]], dtype="str"),
+            "rec_source": take_strings(source_names, source[valid]),
         }
     )
 
