@@ -107,8 +107,7 @@ def test_other_types_are_read_with_df(expression: str) -> None:
     ],
 )
 def test_take_strings_equals_pd_array_of_the_gathered_values(values: np.ndarray) -> None:
-    positions = np.array([0, 3, 0, 1, 3, 2], dtype=np.int64) % max(len(values), 1) if len(values) else []
-    positions = np.asarray(positions, dtype=np.int64)
+    positions = np.array([0, 3, 0, 1, 3, 2] if len(values) else [], dtype=np.int64) % max(len(values), 1)
     taken = take_strings(values, positions)
     expected = pd.array(values[positions], dtype="str")
     assert taken.dtype == expected.dtype

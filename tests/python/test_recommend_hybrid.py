@@ -164,10 +164,12 @@ def test_scoring_blocks_on_several_threads_gives_the_same_rows(inputs, recs: pd.
 @pytest.mark.parametrize(("n", "normalization"), [(N, "minmax"), (3, "minmax"), (3, "rank")])
 def test_hybrid_blocks_read_confidence_from_the_unpadded_columns(inputs, monkeypatch, n, normalization) -> None:
     """Blocks of hybrid rows take mean and max over the first n_items columns instead of a finite mask
-    (n=3 pads the 160-item catalog to 161 columns); the output equals the masked computation's."""
+    (the 150 active items are padded to 152 columns for n=10, 154 for n=3); the output equals the masked
+    computation's."""
     interactions, catalog, persons = inputs
     params = HybridParams(n=n, normalization=normalization, block_size=16)
     fitted = fit_recommender(interactions, catalog, persons, cf_params=CF, params=params, as_of=AS_OF)
+    assert hybrid._plan(fitted, params).width > len(fitted.item_ids)  # padded: -inf beyond the candidates
     fast = recommend_from(fitted, params)
     original = hybrid._confidence_of_model
     widths = []
