@@ -6,11 +6,13 @@
         data_tests:
           - no_raw_pii
 
-    Text and list-of-text columns are scanned in full. Fails with one row per offending column
+    Text and list-of-text columns are scanned in full; a pattern with a marker (`pii_value_markers()`) is
+    evaluated only on the values that contain it. Fails with one row per offending column
     (failure, column_name, pattern, row_count); the values themselves are never shown. -#}
 {% test no_raw_pii(model) %}
 {%- set forbidden_names = raw_pii_column_names() -%}
 {%- set patterns = pii_value_patterns() -%}
+{%- set markers = pii_value_markers() -%}
 {%- set checks = [] -%}
 {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(model) -%}
@@ -23,7 +25,10 @@
                     'failure': 'raw PII value',
                     'column': column.name,
                     'pattern': pattern_name,
-                    'condition': regexp_like('cast(checked_model."' ~ column.name ~ '" as varchar)', pattern),
+                    'condition': (
+                        ('cast(checked_model."' ~ column.name ~ '" as varchar) like \'%' ~ markers[pattern_name] ~ '%\' and ')
+                        if pattern_name in markers else ''
+                    ) ~ regexp_like('cast(checked_model."' ~ column.name ~ '" as varchar)', pattern),
                 }) -%}
             {%- endfor -%}
         {%- endif -%}

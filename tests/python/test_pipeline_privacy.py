@@ -349,6 +349,39 @@ def test_pii_patterns_catch_what_they_should() -> None:
         assert not re.search(PHONE_PATTERN, not_phone), not_phone
 
 
+def test_the_no_raw_pii_data_test_fails_on_planted_pii(con: duckdb.DuckDBPyConnection) -> None:
+    """The compiled no_raw_pii test of fct_sessions, run on a copy of the mart with one email and one phone
+    planted in text values, reports each (its `like` marker must not hide a match) and nothing else."""
+    compiled = list((_env_path("TAILOR_TARGET_DIR") / "compiled").rglob("no_raw_pii_fct_sessions_.sql"))
+    if not compiled:
+        pytest.skip("the no_raw_pii test of fct_sessions is not compiled in TAILOR_TARGET_DIR")
+    sql = compiled[0].read_text()
+    relation = re.search(r'from\s+("[^"]+")\.("[^"]+")\."fct_sessions"', sql)
+    assert relation, "the compiled test names no fct_sessions relation"
+    assert "like '%@%'" in sql, "the email check lost its marker"
+    catalog, schema = relation.group(1), relation.group(2)
+    sessions = next(r for r in relations(con, "wh") if r.name == "fct_sessions")
+    text_columns = [column for column, data_type in sessions.columns.items() if data_type.startswith("VARCHAR")]
+    assert len(text_columns) >= 2
+    session = duckdb.connect()
+    try:
+        session.execute(f"attach ':memory:' as {catalog}")
+        session.execute(f"create schema if not exists {catalog}.{schema}")
+        table = f'{catalog}.{schema}."fct_sessions"'
+        session.execute(f"attach '{_env_path('TAILOR_DUCKDB_PATH')}' as wh (read_only)")
+        session.execute(f"create table {table} as select * from wh.{schema}.fct_sessions limit 50")
+        email_column, phone_column = text_columns[0], text_columns[1]
+        session.execute(f"insert into {table} (\"{email_column}\") values ('see jane.doe+x@mail.example.com')")
+        session.execute(f"insert into {table} (\"{phone_column}\") values ('call +1 (415) 555-0100')")
+        found = session.execute(f"select failure, column_name, pattern, row_count from ({sql}) order by 3").fetchall()
+    finally:
+        session.close()
+    assert found == [
+        ("raw PII value", email_column, "email", 1),
+        ("raw PII value", phone_column, "phone", 1),
+    ]
+
+
 def _single_person_map(con: duckdb.DuckDBPyConnection, truth_keyed: pd.DataFrame) -> pd.DataFrame:
     """(person_key, person_id) for truth persons whose known identifiers all resolve to one warehouse person:
     for a person the identity map splits, a consent event on the unlinked part cannot reach the rest."""
