@@ -9,7 +9,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
     return similar_item_table(
-        read_frame(dbt.ref("int_recommendation_factors_fitted")),
+        # the item rows only: the person rows (one per person) play no part in item-to-item similarity
+        read_frame(dbt.ref("int_recommendation_factors_fitted").filter("item_id is not null")),
         read_frame(dbt.ref("int_recommendation_items_prepared")),
         settings,
     )
