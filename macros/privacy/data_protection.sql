@@ -50,3 +50,12 @@
 {% macro pii_value_markers() %}
     {{ return({'email': '@'}) }}
 {% endmacro %}
+
+
+{#- A condition true when the text `expr` holds a value of pii_value_patterns()[pattern_name]: its marker
+    checked with `like` first, where the pattern has one, so the pattern runs only on values that can match. -#}
+{% macro pii_value_matches(expr, pattern_name) %}
+    {%- set marker = pii_value_markers().get(pattern_name) -%}
+    {%- set prefilter = expr ~ " like '%" ~ marker ~ "%' and " if marker else '' -%}
+    {{- return(prefilter ~ regexp_like(expr, pii_value_patterns()[pattern_name])) -}}
+{% endmacro %}

@@ -6,13 +6,12 @@
         data_tests:
           - no_raw_pii
 
-    Text and list-of-text columns are scanned in full; a pattern with a marker (`pii_value_markers()`) is
-    evaluated only on the values that contain it. Fails with one row per offending column
+    Text and list-of-text columns are scanned in full; each pattern is checked by `pii_value_matches()`
+    (its marker first, where it has one). Fails with one row per offending column
     (failure, column_name, pattern, row_count); the values themselves are never shown. -#}
 {% test no_raw_pii(model) %}
 {%- set forbidden_names = raw_pii_column_names() -%}
 {%- set patterns = pii_value_patterns() -%}
-{%- set markers = pii_value_markers() -%}
 {%- set checks = [] -%}
 {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(model) -%}
@@ -20,15 +19,12 @@
             {%- do checks.append({'failure': 'raw PII column name', 'column': column.name | lower, 'pattern': none}) -%}
         {%- endif -%}
         {%- if column.is_string() or 'VARCHAR' in column.data_type | upper or 'TEXT' in column.data_type | upper -%}
-            {%- for pattern_name, pattern in patterns.items() -%}
+            {%- for pattern_name in patterns -%}
                 {%- do checks.append({
                     'failure': 'raw PII value',
                     'column': column.name,
                     'pattern': pattern_name,
-                    'condition': (
-                        ('cast(checked_model."' ~ column.name ~ '" as varchar) like \'%' ~ markers[pattern_name] ~ '%\' and ')
-                        if pattern_name in markers else ''
-                    ) ~ regexp_like('cast(checked_model."' ~ column.name ~ '" as varchar)', pattern),
+                    'condition': pii_value_matches('cast(checked_model."' ~ column.name ~ '" as varchar)', pattern_name),
                 }) -%}
             {%- endfor -%}
         {%- endif -%}

@@ -20,7 +20,6 @@
     ('stg_privacy__erasure_requests_quarantine', 'raw_record'),
     ('stg_experiments__assignments_quarantine', 'raw_record'),
 ] %}
-{%- set email_pattern = '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}' %}
 
 with
 
@@ -32,10 +31,8 @@ with
         {{ column }} as column_value
 
     from {{ ref(model) }}
-    -- the cheap '@' check first: the pattern is only evaluated on values that can match it
-    where
-        {{ column }} like '%@%'
-        and {{ regexp_like(column, email_pattern) }}
+    -- the email pattern of pii_value_patterns(), after the cheap check for its '@'
+    where {{ pii_value_matches(column, 'email') }}
 
 ),
 
