@@ -90,7 +90,7 @@ def _audit_both_ways(edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, i
         "create view int_identity_edges_contested as " + view.render(config=lambda **_: "", ref=lambda name: name)
     )
     meta = {f"identity_cap_{kind}": cap for kind, cap in DEFAULT_CAPS.items()}
-    model = _python_model("python_models/identity/int_identity_edges_refused.py")
+    model = _python_model("python_models/intermediate/identity/int_identity_edges_refused.py")
     dbt = _Dbt(con, meta)
     refused = model.model(dbt, con)
     assert "int_identity_edges" not in dbt.refs  # the audit reads the contested view, not the whole graph

@@ -2,7 +2,7 @@
 with
 
 sessions as {{ not_materialized() }} (
-    select * from {{ ref('fct_sessions') }}
+    select * from {{ ref('int_sessions_converted') }}
 ),
 
 events as {{ not_materialized() }} (
@@ -10,11 +10,11 @@ events as {{ not_materialized() }} (
 ),
 
 orders as (
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_orders_priced') }}
 ),
 
 interactions as (
-    select * from {{ ref('fct_interactions') }}
+    select * from {{ ref('int_person_items_summed') }}
 ),
 
 as_of as (

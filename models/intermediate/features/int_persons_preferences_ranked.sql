@@ -2,7 +2,7 @@
 with
 
 interactions as (
-    select * from {{ ref('fct_interactions') }}
+    select * from {{ ref('int_person_items_summed') }}
 ),
 
 products as (

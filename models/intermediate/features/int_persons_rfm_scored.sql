@@ -1,7 +1,7 @@
 with
 
 orders as (
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_orders_priced') }}
 ),
 
 as_of as (

@@ -1,11 +1,10 @@
-"""Health checks per experiment: SRM, leaked units, sample, runtime, guardrails (logic in tailor.experiments)."""
+"""Lift, CI, p-value, CUPED and power per experiment x metric x variant (logic in tailor.experiments)."""
 
 from tailor.experiments.pipeline import ReadoutOptions, compute_readout
 from tailor.frames import read_frame
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     as_of = read_frame(dbt.ref("int_as_of_resolved"))["as_of_at"]
     readout = compute_readout(
         read_frame(dbt.ref("int_experiment_exposures_stitched")),
@@ -15,4 +14,4 @@ def model(dbt, session):
         as_of=as_of.iloc[0] if len(as_of) else None,
         options=ReadoutOptions.from_mapping(dbt.config.meta_get("experiment_readout_options")),
     )
-    return readout.health
+    return readout.readout

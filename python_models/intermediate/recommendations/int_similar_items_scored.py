@@ -6,7 +6,6 @@ from tailor.recommend.settings import RecsSettings
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
     return similar_item_table(
         # the item rows only: the person rows (one per person) play no part in item-to-item similarity

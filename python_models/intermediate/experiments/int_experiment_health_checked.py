@@ -1,11 +1,10 @@
-"""Readout per segment with Holm and Benjamini-Hochberg corrected p-values (logic in tailor.experiments)."""
+"""Health checks per experiment: SRM, leaked units, sample, runtime, guardrails (logic in tailor.experiments)."""
 
 from tailor.experiments.pipeline import ReadoutOptions, compute_readout
 from tailor.frames import read_frame
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     as_of = read_frame(dbt.ref("int_as_of_resolved"))["as_of_at"]
     readout = compute_readout(
         read_frame(dbt.ref("int_experiment_exposures_stitched")),
@@ -14,6 +13,5 @@ def model(dbt, session):
         read_frame(dbt.ref("experiment_metrics")),
         as_of=as_of.iloc[0] if len(as_of) else None,
         options=ReadoutOptions.from_mapping(dbt.config.meta_get("experiment_readout_options")),
-        with_segments=True,
     )
-    return readout.segments
+    return readout.health

@@ -15,7 +15,6 @@ from tailor.segments.runs import rows_to_write
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="retrained_at")
     profiles = read_frame(dbt.ref("int_persons_segment_features_derived"))
     interactions = read_frame(dbt.ref("int_persons_category_weights_summed"))
     as_of = read_frame(dbt.ref("int_as_of_resolved"))

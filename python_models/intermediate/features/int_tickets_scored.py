@@ -5,7 +5,6 @@ from tailor.frames import read_frame
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     tickets = read_frame(dbt.ref("stg_support__tickets"))
     products = read_frame(dbt.ref("stg_catalog__products"))
     # tickets of erased persons are never stored (int_erasure_tombstones)

@@ -5,7 +5,6 @@ from tailor.identity import resolve_identities
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     caps = {
         "user_id": dbt.config.meta_get("identity_cap_user_id"),
         "email_hash": dbt.config.meta_get("identity_cap_email_hash"),

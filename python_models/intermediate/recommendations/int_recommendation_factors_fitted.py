@@ -10,7 +10,6 @@ from tailor.recommend.settings import RecsSettings
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
     as_of = read_frame(dbt.ref("int_as_of_resolved"))["as_of_at"]
     return fit_factors(

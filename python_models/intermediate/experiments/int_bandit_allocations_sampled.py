@@ -5,7 +5,6 @@ from tailor.frames import read_frame
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     return bandit_allocations(
         read_frame(dbt.ref("int_experiment_exposures_stitched")),
         read_frame(dbt.ref("int_experiment_metrics_measured")),

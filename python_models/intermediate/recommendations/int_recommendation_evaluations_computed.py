@@ -21,7 +21,6 @@ def stored_evaluation(session, relation) -> pd.DataFrame | None:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
     as_of_rows = read_frame(dbt.ref("int_as_of_resolved"))["as_of_at"]
     as_of = pd.Timestamp(as_of_rows.iloc[0])

@@ -6,7 +6,6 @@ from tailor.frames import read_frame
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     settings = CompletionSettings(
         imputation=ImputationSettings(
             n_neighbors=int(dbt.config.meta_get("imputation_knn_neighbors")),
