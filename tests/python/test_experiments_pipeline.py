@@ -84,11 +84,15 @@ def test_registry_rows_zip_variants_and_shares_and_take_the_first_variant_as_con
         registry_rows(bad)
 
 
-def test_options_read_strings_and_keep_defaults_for_missing_values() -> None:
-    options = ReadoutOptions.from_mapping({"power": "0.9", "use_cuped": "False", "bandit_draws": "5000.0", "x": 1})
+def test_options_read_the_var_strictly_and_keep_defaults_for_missing_values() -> None:
+    options = ReadoutOptions.from_mapping('{"power": 0.9, "use_cuped": false, "bandit_draws": 5000}')
     assert options.power == 0.9 and options.use_cuped is False and options.bandit_draws == 5000
     assert options.srm_p_threshold == 0.001
     assert ReadoutOptions.from_mapping(None) == ReadoutOptions()
+    with pytest.raises(ValueError, match="unknown experiments setting.*: x;"):
+        ReadoutOptions.from_mapping({"x": 1})
+    with pytest.raises(ValueError, match="experiments.use_cuped must be true or false"):
+        ReadoutOptions.from_mapping({"use_cuped": "False"})
 
 
 def test_runtime_check_fails_before_the_minimum_and_says_when_still_running() -> None:

@@ -5,6 +5,7 @@ refused edges of a resolution over the whole graph."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 
@@ -89,7 +90,7 @@ def _audit_both_ways(edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, i
     con.execute(
         "create view int_identity_edges_contested as " + view.render(config=lambda **_: "", ref=lambda name: name)
     )
-    meta = {f"identity_cap_{kind}": cap for kind, cap in DEFAULT_CAPS.items()}
+    meta = {"settings": json.dumps({f"cap_{kind}": cap for kind, cap in DEFAULT_CAPS.items()})}
     model = _python_model("python_models/intermediate/identity/int_identity_edges_refused.py")
     dbt = _Dbt(con, meta)
     refused = model.model(dbt, con)

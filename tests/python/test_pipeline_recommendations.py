@@ -58,7 +58,7 @@ def latest_run(warehouse: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def test_every_profile_gets_exactly_n_ranked_recommendations(
     recommendations: pd.DataFrame, profiles: pd.DataFrame, project_vars: dict
 ) -> None:
-    top_n = int(project_vars["recs_top_n"])
+    top_n = int(project_vars["recommendations"]["top_n"])
     counts = recommendations.groupby("person_id")["rank"].agg(["count", "min", "max", "nunique"])
     assert set(counts.index) == set(profiles["person_id"]), "recommendations and profiles cover different persons"
     assert (counts["count"] == top_n).all() and (counts["nunique"] == top_n).all()
@@ -100,7 +100,7 @@ def test_consenting_persons_are_mostly_served_by_a_personal_model(
 def test_purchased_items_are_never_recommended_back(
     recommendations: pd.DataFrame, warehouse: duckdb.DuckDBPyConnection, project_vars: dict
 ) -> None:
-    window = project_vars["recs_purchase_exclusion_days"]
+    window = project_vars["recommendations"]["purchase_exclusion_days"]
     purchases = warehouse.sql(
         "select person_id, item_id, last_purchased_at from fct_interactions where has_purchased"
     ).df()
@@ -124,7 +124,7 @@ def test_only_active_catalog_items_are_recommended(
 
 
 def test_quality_gate_hybrid_beats_global_popularity(latest_run: pd.DataFrame, project_vars: dict) -> None:
-    ratio = float(project_vars["recs_quality_gate_ratio"])
+    ratio = float(project_vars["recommendations"]["quality_gate_ratio"])
     overall = latest_run.loc[(latest_run["slice_type"] == "overall") & (latest_run["k"] == 10)]
     ndcg = overall.loc[overall["metric"] == "ndcg"].set_index("model_name")["metric_value"]
     assert {"hybrid", "als", "content", "global_popularity", "segment_popularity"} <= set(ndcg.index)
@@ -152,13 +152,8 @@ def test_evaluation_run_history_is_keyed_by_run(warehouse: duckdb.DuckDBPyConnec
 
 
 def build_settings(project_vars: dict) -> RecsSettings:
-    """The recommender settings the models read, from the project's vars (as the model meta renders them)."""
-    keys = ("algorithm", "factors", "regularization", "iterations", "alpha", "cf_weight", "content_weight")
-    mapping = {key: project_vars[f"recs_{key}"] for key in keys}
-    mapping |= {"random_state": project_vars["recs_seed"], "min_cf_items": project_vars["recs_min_cf_items"]}
-    mapping |= {"top_n": project_vars["recs_top_n"], "similar_items_k": project_vars["recs_similar_items_k"]}
-    mapping |= {"purchase_exclusion_days": str(project_vars["recs_purchase_exclusion_days"])}
-    return RecsSettings.from_mapping(mapping)
+    """The recommender settings the models read: the project's `recommendations` var."""
+    return RecsSettings.from_mapping(project_vars["recommendations"])
 
 
 def test_stored_factors_fold_in_a_person_without_retraining(

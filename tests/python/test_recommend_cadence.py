@@ -13,12 +13,12 @@ AS_OF = pd.Timestamp("2026-03-10 12:00:00")
 
 
 def weekly() -> RecsSettings:
-    return RecsSettings.from_mapping({"eval_every_days": "7"})
+    return RecsSettings.from_mapping({"eval_every_days": 7})
 
 
 def test_eval_every_days_is_read_from_the_models_meta() -> None:
     assert weekly().eval_every_days == 7.0
-    assert RecsSettings.from_mapping({}).eval_every_days == 0.0
+    assert RecsSettings.from_mapping({"eval_every_days": 0}).eval_every_days == 0.0
 
 
 def test_first_build_evaluates() -> None:
@@ -46,7 +46,7 @@ def test_changed_settings_evaluate_again() -> None:
 
 
 def test_zero_evaluates_on_every_build() -> None:
-    settings = RecsSettings()
+    settings = RecsSettings.from_mapping({"eval_every_days": 0})
     assert settings.evaluation_due(settings.evaluation_run_id(AS_OF), AS_OF)
 
 
@@ -55,10 +55,10 @@ def test_run_id_starts_with_the_as_of_date() -> None:
 
 
 def test_score_threads_are_read_but_do_not_change_the_model_version() -> None:
-    threaded = RecsSettings.from_mapping({"eval_every_days": "7", "score_threads": "2"})
-    assert threaded.score_threads == 2
-    assert RecsSettings.from_mapping({}).score_threads == 1
-    assert RecsSettings.from_mapping({"score_threads": "0"}).score_threads == 1
+    threaded = RecsSettings.from_mapping({"eval_every_days": 7, "score_threads": 3})
+    assert threaded.score_threads == 3
+    with pytest.raises(ValueError, match="score_threads"):
+        RecsSettings.from_mapping({"score_threads": 0})
     assert threaded.model_version() == weekly().model_version()
     as_of = pd.Timestamp("2024-03-01")
     assert threaded.evaluation_run_id(as_of) == weekly().evaluation_run_id(as_of)

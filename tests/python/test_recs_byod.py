@@ -205,22 +205,13 @@ def test_stored_factors_score_like_a_direct_fit(shop) -> None:
     pd.testing.assert_frame_equal(stored.drop(columns="model_version"), direct)
 
 
-def test_settings_read_vars_as_dbt_renders_them() -> None:
+def test_settings_read_the_recommendations_var_strictly() -> None:
     from tailor.recommend.settings import RecsSettings
+    from tailor.settings import SettingsError
 
     settings = RecsSettings.from_mapping(
-        {
-            "factors": "8",
-            "regularization": "0.5",
-            "alpha": "2",
-            "cf_weight": "1.0",
-            "content_weight": "0.0",
-            "top_n": "5",
-            "purchase_exclusion_days": "None",
-            "eval_ks": "10,5",
-            "algorithm": "BPR",
-            "iterations": "",
-        }
+        '{"factors": 8, "regularization": 0.5, "alpha": 2, "cf_weight": 1.0, "content_weight": 0.0, "top_n": 5,'
+        ' "purchase_exclusion_days": null, "eval_ks": [10, 5], "algorithm": "bpr"}'
     )
     assert (settings.cf.factors, settings.cf.regularization, settings.cf.alpha) == (8, 0.5, 2.0)
     assert settings.cf.algorithm == "bpr" and settings.cf.iterations == RecsSettings().cf.iterations
@@ -228,5 +219,11 @@ def test_settings_read_vars_as_dbt_renders_them() -> None:
     assert settings.eval_ks == (5, 10)
     assert settings.model_version() != RecsSettings().model_version()
     assert RecsSettings.from_mapping(None).model_version() == RecsSettings().model_version()
-    with pytest.raises(ValueError):
-        RecsSettings.from_mapping({"eval_ks": "0"})
+    with pytest.raises(SettingsError, match="eval_ks"):
+        RecsSettings.from_mapping({"eval_ks": [0]})
+    with pytest.raises(SettingsError, match="unknown recommendations setting.*: factor;"):
+        RecsSettings.from_mapping({"factor": 8})
+    with pytest.raises(SettingsError, match="recommendations.factors must be an integer"):
+        RecsSettings.from_mapping({"factors": "8"})
+    with pytest.raises(SettingsError, match="recommendations.algorithm must be one of"):
+        RecsSettings.from_mapping({"algorithm": "svd"})

@@ -144,7 +144,9 @@ def test_config_from_mapping_reads_vars_and_rejects_typos() -> None:
         {"k_min": 3, "k_max": 5, "numeric_features": [{"name": "monetary_usd", "log1p": True}]}
     )
     assert config.k_min == 3 and config.numeric_features == (NumericFeature("monetary_usd", True),)
-    with pytest.raises(ValueError, match="unknown segment settings: kmax"):
+    with pytest.raises(ValueError, match="unknown segments setting.*: kmax;"):
         config_from_mapping({"kmax": 5})
+    with pytest.raises(ValueError, match="segments.k_min must be an integer"):
+        config_from_mapping({"k_min": "3"})
     with pytest.raises(ValueError):
         SegmentConfig(k_min=6, k_max=4)

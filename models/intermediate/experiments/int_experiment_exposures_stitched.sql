@@ -1,7 +1,7 @@
 {{ config(tags=['person_level']) }}
 
 {#- The segment a readout is broken down by: a column of int_persons_attributes_resolved. -#}
-{%- set segment_attribute = var('experiment_segment_attribute', 'loyalty_tier') %}
+{%- set segment_attribute = setting('experiments', 'segment_attribute') %}
 
 with
 

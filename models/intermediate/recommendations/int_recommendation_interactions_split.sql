@@ -1,7 +1,7 @@
 {{ config(tags=['person_level']) }}
 
 {#- The offline evaluation's temporal holdout, one row per person x item x split: `train` aggregates what
-    happened before the cutoff (as-of date minus recs_eval_holdout_days) exactly as the production input
+    happened before the cutoff (as-of date minus recommendations.eval_holdout_days) exactly as the production input
     does at the as-of date, with weights decayed to the cutoff and purchases net of refunds made by then;
     `test` holds the consented interactions from the cutoff on, the pairs a good model should have ranked.
     Consent is judged per interaction, as in int_interactions_consented (which is aggregated and so cannot
@@ -24,7 +24,7 @@ as_of as (
 ),
 
 split_bounds as (
-    select {{ dateadd('day', -1 * var('recs_eval_holdout_days'), 'as_of_at') }} as cutoff_at
+    select {{ dateadd('day', -1 * setting('recommendations', 'eval_holdout_days'), 'as_of_at') }} as cutoff_at
     from as_of
 ),
 

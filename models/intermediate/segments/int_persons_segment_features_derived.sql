@@ -80,7 +80,7 @@ final as (
         completed.country_code_is_imputed,
         features.loyalty_tier,
         completed.profile_confidence,
-        completed.profile_confidence < {{ var('segment_min_profile_confidence') }} as is_low_confidence,
+        completed.profile_confidence < {{ setting('segments', 'min_profile_confidence') }} as is_low_confidence,
         features.as_of_at
     from features
     inner join completed on features.person_id = completed.person_id

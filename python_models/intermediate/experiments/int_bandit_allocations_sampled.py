@@ -10,5 +10,5 @@ def model(dbt, session):
         read_frame(dbt.ref("int_experiment_metrics_measured")),
         read_frame(dbt.ref("experiment_registry")),
         read_frame(dbt.ref("experiment_metrics")),
-        options=ReadoutOptions.from_mapping(dbt.config.meta_get("experiment_readout_options")),
+        options=ReadoutOptions.from_mapping(dbt.config.meta_get("settings")),
     )

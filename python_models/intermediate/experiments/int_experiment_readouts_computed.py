@@ -12,6 +12,6 @@ def model(dbt, session):
         read_frame(dbt.ref("experiment_registry")),
         read_frame(dbt.ref("experiment_metrics")),
         as_of=as_of.iloc[0] if len(as_of) else None,
-        options=ReadoutOptions.from_mapping(dbt.config.meta_get("experiment_readout_options")),
+        options=ReadoutOptions.from_mapping(dbt.config.meta_get("settings")),
     )
     return readout.readout

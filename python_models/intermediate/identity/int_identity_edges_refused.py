@@ -6,16 +6,11 @@ the whole graph (at scale l 22,006 of 8.75M edge rows: 2.2 s instead of 40 s, 1.
 """
 
 from tailor.frames import read_frame
-from tailor.identity import refused_edges
+from tailor.identity import IdentitySettings, refused_edges
 
 
 def model(dbt, session):
-    caps = {
-        "user_id": dbt.config.meta_get("identity_cap_user_id"),
-        "email_hash": dbt.config.meta_get("identity_cap_email_hash"),
-        "crm_contact_id": dbt.config.meta_get("identity_cap_crm_contact_id"),
-        "anonymous_id": dbt.config.meta_get("identity_cap_anonymous_id"),
-    }
+    caps = IdentitySettings.from_mapping(dbt.config.meta_get("settings")).caps
     edges = read_frame(dbt.ref("int_identity_edges_contested"))
     resolved = dbt.ref("int_identifiers_resolved")
     split_persons = resolved.filter("n_refused_edges > 0").select("person_id").distinct().set_alias("split_persons")

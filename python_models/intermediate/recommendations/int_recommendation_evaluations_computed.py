@@ -1,5 +1,5 @@
 """Offline evaluation on the temporal holdout: ALS, content, hybrid and both popularity baselines, overall,
-per segment and per fallback tier (tailor.recommend). A stored run is kept until it is `recs_eval_every_days`
+per segment and per fallback tier (tailor.recommend). A stored run is kept until it is `recommendations.eval_every_days`
 old or the settings change (RecsSettings.evaluation_due): evaluating is the recommender's slowest step and
 need not follow every day's data."""
 
@@ -21,7 +21,7 @@ def stored_evaluation(session, relation) -> pd.DataFrame | None:
 
 
 def model(dbt, session):
-    settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
+    settings = RecsSettings.from_mapping(dbt.config.meta_get("settings"))
     as_of_rows = read_frame(dbt.ref("int_as_of_resolved"))["as_of_at"]
     as_of = pd.Timestamp(as_of_rows.iloc[0])
     stored = stored_evaluation(session, dbt.this)

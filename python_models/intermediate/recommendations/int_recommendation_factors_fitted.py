@@ -10,7 +10,7 @@ from tailor.recommend.settings import RecsSettings
 
 
 def model(dbt, session):
-    settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
+    settings = RecsSettings.from_mapping(dbt.config.meta_get("settings"))
     as_of = read_frame(dbt.ref("int_as_of_resolved"))["as_of_at"]
     return fit_factors(
         read_frame(dbt.ref("int_recommendation_interactions_prepared").select(*INTERACTION_COLUMNS)),

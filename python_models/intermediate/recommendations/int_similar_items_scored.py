@@ -6,7 +6,7 @@ from tailor.recommend.settings import RecsSettings
 
 
 def model(dbt, session):
-    settings = RecsSettings.from_mapping(dbt.config.meta_get("recs_options"))
+    settings = RecsSettings.from_mapping(dbt.config.meta_get("settings"))
     return similar_item_table(
         # the item rows only: the person rows (one per person) play no part in item-to-item similarity
         read_frame(dbt.ref("int_recommendation_factors_fitted").filter("item_id is not null")),

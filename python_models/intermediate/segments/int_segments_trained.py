@@ -5,8 +5,6 @@ names over (Hungarian matching on centroids) and never reuse a retired id. A bui
 current as-of time, replacing it when rebuilt, plus any earlier run rewritten without newly erased persons.
 """
 
-import json
-
 from threadpoolctl import threadpool_limits
 
 from tailor.frames import read_frame
@@ -20,7 +18,7 @@ def model(dbt, session):
     as_of = read_frame(dbt.ref("int_as_of_resolved"))
     erased = read_frame(dbt.ref("int_persons_erased"))
     history = session.sql(f"select * from {dbt.this}").to_arrow_table() if dbt.is_incremental else None
-    config = config_from_mapping(json.loads(dbt.config.meta_get("segmentation")))
+    config = config_from_mapping(dbt.config.meta_get("settings"))
     # one thread: each fit is small, and OpenMP threads would spin against dbt's own worker threads
     with threadpool_limits(1):
         rows = rows_to_write(

@@ -26,6 +26,7 @@ from tailor.bench.floor import FloorTiming, time_als, time_sql
 from tailor.bench.report import BuildMeasurement, build_section, floor_section, target_checks
 from tailor.bench.run_results import heaviest_sql_models, load_timings, seconds_of
 from tailor.bench.sampler import GIB, TreeSampler, summarize_samples
+from tailor.recommend.settings import RecsSettings
 
 Progress = Callable[[str], None]
 DATA_PARTS: tuple[str, ...] = ("landing", "pending", "truth")
@@ -210,7 +211,7 @@ def duckdb_settings(options: BenchOptions, env: Mapping[str, str]) -> dict[str, 
 
 
 def project_vars(root: Path) -> dict[str, Any]:
-    """The project's `vars: tailor:` block from dbt_project.yml (the recommender's hyperparameters)."""
+    """The project's `vars: tailor:` block from dbt_project.yml (the recommender's settings: `recommendations`)."""
     project = yaml.safe_load((root / "dbt_project.yml").read_text())
     return dict(project.get("vars", {}).get("tailor", {}) or {})
 
@@ -259,15 +260,15 @@ def measure_floor(
     als: dict[str, float] = {}
     if has_als:
         progress("floor: ALS fit and recommend with bare implicit")
-        variables = project_vars(options.root)
+        recs = RecsSettings.from_mapping(project_vars(options.root).get("recommendations"))
         als = time_als(
             warehouse,
-            factors=int(variables.get("recs_factors", 16)),
-            regularization=float(variables.get("recs_regularization", 5.0)),
-            iterations=int(variables.get("recs_iterations", 15)),
-            alpha=float(variables.get("recs_alpha", 5.0)),
-            top_n=int(variables.get("recs_top_n", 20)),
-            random_state=int(variables.get("recs_seed", 42)),
+            factors=recs.cf.factors,
+            regularization=recs.cf.regularization,
+            iterations=recs.cf.iterations,
+            alpha=recs.cf.alpha,
+            top_n=recs.hybrid.n,
+            random_state=recs.cf.random_state,
             settings=settings,
         )
     names = [timing.name for timing in heaviest] + ([ALS_FIT_MODEL] if has_als else [])

@@ -8,7 +8,7 @@ effect, a plain-language conclusion) and keeps the output schema stable for the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from tailor.experiments.health import (
 from tailor.experiments.power import sample_size_from_mde
 from tailor.experiments.readout import READOUT_COLUMNS, ExperimentReadout, readout_experiments
 from tailor.experiments.registry import ExperimentSpec, MetricSpec, metric_specs_from_records, parse_list
+from tailor.settings import parse_settings
 
 # A failure of any of these makes the lifts themselves untrustworthy; a degraded guardrail does not (the
 # comparison is sound, the treatment just should not ship).
@@ -51,33 +52,30 @@ _SECONDS_PER_DAY = 86_400.0
 
 @dataclass(frozen=True)
 class ReadoutOptions:
-    """Knobs of a readout build; `from_mapping` reads them from a dbt model's config meta (strings allowed)."""
+    """The `experiments` var: knobs of a readout build, parsed strictly by `from_mapping`."""
 
+    # power of the MDE and of the sample size needed for `target_relative_lift`
     power: float = 0.8
     target_relative_lift: float = 0.05
+    # a sample-ratio mismatch is flagged below this chi-square p-value
     srm_p_threshold: float = SRM_P_THRESHOLD
+    # the share of units exposed to several variants tolerated before the check fails
     max_multiple_variant_share: float = 0.01
+    # a readout before a full weekly cycle over-weights early, heavy users
     min_runtime_days: float = 7.0
     use_cuped: bool = True
+    # every arm keeps at least this share of traffic, so the bandit keeps learning
     bandit_floor: float = 0.05
     bandit_draws: int = 100_000
     bandit_seed: int = 0
+    # the column of int_persons_attributes_resolved readouts are broken down by (read in SQL, by
+    # int_experiment_exposures_stitched)
+    segment_attribute: str = "loyalty_tier"
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any] | None) -> ReadoutOptions:
-        """Options from a mapping such as a dbt model's meta; a missing or empty value keeps the default."""
-        values: dict[str, Any] = {}
-        for field in fields(cls):
-            raw = (mapping or {}).get(field.name)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                continue
-            if field.type == "bool":
-                values[field.name] = str(raw).strip().lower() in ("true", "1", "yes", "t")
-            elif field.type == "int":
-                values[field.name] = int(float(raw))
-            else:
-                values[field.name] = float(raw)
-        return cls(**values)
+    def from_mapping(cls, mapping: Mapping[str, Any] | str | None) -> ReadoutOptions:
+        """The options from the `experiments` var (a mapping or its JSON); a missing key keeps the default."""
+        return parse_settings(cls, mapping, "experiments")
 
 
 def registry_rows(registry: pd.DataFrame) -> list[dict[str, Any]]:
@@ -292,3 +290,4 @@ def bandit_allocations(
         frames.append(allocation.assign(experiment_id=spec.experiment_id, metric=spec.primary_metric))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return _typed(frame, BANDIT_COLUMNS, ints=("successes", "trials"))
+

@@ -3,14 +3,16 @@ scores how much each profile can be trusted."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tailor.features.confidence import ConfidenceWeights, profile_confidence
 from tailor.features.imputation import ImputationSettings, impute_columns
+from tailor.settings import parse_settings
 
 # Behaviour that is always observed (zero when absent) and so can place any person among their neighbours.
 NEIGHBOUR_FEATURES: tuple[str, ...] = (
@@ -43,12 +45,18 @@ DEMOGRAPHIC_COLUMNS: tuple[str, ...] = ("age_band", "gender", "country_code")
 
 @dataclass(frozen=True)
 class CompletionSettings:
-    """The knobs of profile completion, read from dbt vars by the Python model."""
+    """The `profiles` var: the knobs of profile completion (imputation, confidence), parsed by `from_mapping`."""
 
     imputation: ImputationSettings = ImputationSettings()
+    # activity reaches 63% of its confidence weight at this many sessions + orders
     activity_saturation: float = 20.0
     low_confidence_threshold: float = 0.4
     weights: ConfidenceWeights = ConfidenceWeights()
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | str | None) -> CompletionSettings:
+        """The settings from the `profiles` var (a mapping or its JSON), strictly."""
+        return parse_settings(cls, values, "profiles")
 
 
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -14,15 +14,41 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from tailor.settings import parse_settings
+
 # Priority order: the first type present in a person names it (its anchor) and outranks the rest.
 IDENTIFIER_TYPES: tuple[str, ...] = ("user_id", "email_hash", "crm_contact_id", "anonymous_id")
-DEFAULT_CAPS: dict[str, int] = {"user_id": 1, "email_hash": 2, "crm_contact_id": 3, "anonymous_id": 25}
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """The `identity` var: the most identifiers of each type one person may hold. A link that would exceed a
+    cap (a shared device, a shared inbox) is refused and kept in int_identity_edges_refused."""
+
+    cap_user_id: int = 1
+    cap_email_hash: int = 2
+    cap_crm_contact_id: int = 3
+    cap_anonymous_id: int = 25
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | str | None) -> IdentitySettings:
+        """The settings from the `identity` var (a mapping or its JSON), strictly."""
+        return parse_settings(cls, values, "identity")
+
+    @property
+    def caps(self) -> dict[str, int]:
+        """{identifier type: cap}, as resolve_identities takes them."""
+        return {kind: getattr(self, f"cap_{kind}") for kind in IDENTIFIER_TYPES}
+
+
+DEFAULT_CAPS: dict[str, int] = IdentitySettings().caps
 # Device identifiers link on behaviour (logged-in page views), the others on records: those go first.
 DEVICE_TYPES: frozenset[str] = frozenset({"anonymous_id"})
 _FIELD_BITS = 20  # width of one type's counter in union_with_caps' packed per-person counts

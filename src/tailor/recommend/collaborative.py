@@ -26,11 +26,12 @@ from tailor.recommend.topk import DEFAULT_BLOCK_SIZE, blocked_top_k
 class CFParams:
     """Collaborative-filtering hyperparameters; confidence C = 1 + alpha * w (or log-scaled w)."""
 
+    # factors, regularization, alpha: the winners of the grid search on the sample data (docs/recommendations.md)
     algorithm: Literal["als", "bpr"] = "als"
-    factors: int = 64
-    regularization: float = 0.05
+    factors: int = 32
+    regularization: float = 20.0
     iterations: int = 15
-    alpha: float = 10.0
+    alpha: float = 1.0
     confidence: Literal["linear", "log"] = "linear"
     epsilon: float = 1.0
     learning_rate: float = 0.01

@@ -63,12 +63,12 @@ class HybridParams:
     """
 
     n: int = 20
-    cf_weight: float = 0.7
-    content_weight: float = 0.3
+    cf_weight: float = 0.85
+    content_weight: float = 0.15
     use_segment_popularity: bool = True
     min_cf_items: int = 3
     normalization: Literal["minmax", "rank"] = "minmax"
-    purchase_exclusion_days: float | None = None
+    purchase_exclusion_days: float | None = 365.0
     exclude_seen: bool = False
     exclude_purchases_for_opted_out: bool = True
     popularity_metric: PopularityMetric = "users"

@@ -1,13 +1,15 @@
-"""One recommender configuration for every entry point: dbt model meta (rendered vars), the CLI, the tests.
+"""The recommender's settings: one class for every entry point (dbt models, the CLI, the tests).
 
-dbt renders vars into model meta as text ('16', '0.7', 'None', '[10, 20]'); `RecsSettings.from_mapping`
-turns such a mapping into the package's parameter dataclasses, so every model reads the same knobs.
+dbt passes the `recommendations` var (dbt_project.yml) whole, as JSON in the models' meta;
+`RecsSettings.from_mapping` parses it strictly (an unknown key or a wrong type fails and names the key).
+The defaults are those of the parameter classes (CFParams, HybridParams) and of RecsSettings' own fields.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -17,92 +19,90 @@ import pandas as pd
 from tailor.recommend.collaborative import CFParams
 from tailor.recommend.content import ContentParams
 from tailor.recommend.hybrid import HybridParams
+from tailor.settings import SettingsError, coerce_fields, coerce_value
 
-# Defaults chosen by the grid search in docs/recommendations.md; dbt_project.yml repeats them as vars.
-TUNED_CF = CFParams(factors=32, regularization=20.0, iterations=15, alpha=1.0, random_state=42)
-TUNED_HYBRID = HybridParams(n=20, cf_weight=0.85, content_weight=0.15, purchase_exclusion_days=365.0)
-NULL_TEXT = frozenset({"", "none", "null", "~"})
-
-
-def _is_null(raw: object) -> bool:
-    return raw is None or (isinstance(raw, str) and raw.strip().lower() in NULL_TEXT)
-
-
-def _number(raw: object, kind: type) -> float | int:
-    return int(float(raw)) if kind is int else float(raw)
-
-
-def _ks(raw: object) -> tuple[int, ...]:
-    """Cut-offs from a list, a JSON/Python list text ('[10, 20]') or a comma-separated text ('10,20')."""
-    if isinstance(raw, str):
-        text = raw.strip().strip("[]()")
-        values = [part for part in text.replace(" ", "").split(",") if part]
-    else:
-        values = list(raw) if isinstance(raw, list | tuple) else [raw]
-    ks = sorted({int(float(value)) for value in values})
-    if not ks or ks[0] < 1:
-        raise ValueError(f"evaluation cut-offs must be positive integers, got {raw!r}")
-    return tuple(ks)
+# keys of the `recommendations` var that set a field of a parameter class: key -> (part, field)
+PART_KEYS: dict[str, tuple[str, str]] = {
+    "algorithm": ("cf", "algorithm"),
+    "factors": ("cf", "factors"),
+    "regularization": ("cf", "regularization"),
+    "iterations": ("cf", "iterations"),
+    "alpha": ("cf", "alpha"),
+    "confidence": ("cf", "confidence"),
+    "seed": ("cf", "random_state"),
+    "cf_weight": ("hybrid", "cf_weight"),
+    "content_weight": ("hybrid", "content_weight"),
+    "min_cf_items": ("hybrid", "min_cf_items"),
+    "top_n": ("hybrid", "n"),
+    "purchase_exclusion_days": ("hybrid", "purchase_exclusion_days"),
+}
+PART_CLASSES = {"cf": CFParams, "hybrid": HybridParams}
+# keys of the `recommendations` var that are RecsSettings' own fields
+OWN_KEYS = [
+    "similar_items_k",
+    "eval_holdout_days",
+    "eval_ks",
+    "eval_max_persons",
+    "eval_every_days",
+    "score_threads",
+    "quality_gate_ratio",
+]
 
 
 @dataclass(frozen=True)
 class RecsSettings:
     """Collaborative, content and hybrid parameters plus the similar-items and evaluation knobs."""
 
-    cf: CFParams = TUNED_CF
+    cf: CFParams = field(default_factory=CFParams)
     content: ContentParams = field(default_factory=ContentParams)
-    hybrid: HybridParams = TUNED_HYBRID
+    hybrid: HybridParams = field(default_factory=HybridParams)
     similar_items_k: int = 10
     eval_holdout_days: float = 7.0
     eval_ks: tuple[int, ...] = (5, 10, 20)
+    # persons evaluated at most (a stable sample by id hash; None: all): bounds the evaluation's time at scale
     eval_max_persons: int | None = 20_000
     # an evaluation run is kept until its as-of date is this many days old (0: evaluate on every build)
-    eval_every_days: float = 0.0
+    eval_every_days: float = 7.0
     # blocks of persons scored at once; how fast, not what: not part of the model version
-    score_threads: int = 1
+    score_threads: int = 2
+    # the build fails unless hybrid NDCG@10 >= this ratio x global popularity NDCG@10 (a singular test)
+    quality_gate_ratio: float = 1.2
+
+    def __post_init__(self) -> None:
+        if not self.eval_ks or min(self.eval_ks) < 1:
+            raise SettingsError(f"recommendations.eval_ks must be positive integers, got {list(self.eval_ks)}")
+        if self.score_threads < 1:
+            raise SettingsError(f"recommendations.score_threads must be at least 1, got {self.score_threads}")
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any] | None) -> RecsSettings:
-        """Settings from flat keys (a dbt model's meta); a missing or empty value keeps the default.
-
-        Keys: algorithm, factors, regularization, iterations, alpha, confidence, random_state, cf_weight,
-        content_weight, top_n, min_cf_items, purchase_exclusion_days ('None': any purchase ever),
-        similar_items_k, eval_holdout_days, eval_ks, eval_max_persons ('None': every person), eval_every_days,
-        score_threads.
-        """
-        mapping = mapping or {}
+    def from_mapping(cls, mapping: Mapping[str, Any] | str | None) -> RecsSettings:
+        """Settings from the `recommendations` var (a mapping or its JSON); a missing key keeps the default."""
+        if isinstance(mapping, str):
+            mapping = json.loads(mapping) if mapping.strip() else {}
+        values = dict(mapping or {})
+        unknown = sorted(set(values) - set(PART_KEYS) - set(OWN_KEYS))
+        if unknown:
+            known = ", ".join([*PART_KEYS, *OWN_KEYS])
+            raise SettingsError(f"unknown recommendations setting(s): {', '.join(unknown)}; known: {known}")
         base = cls()
+        parts: dict[str, dict[str, Any]] = {part: {} for part in PART_CLASSES}
+        for key in [key for key in values if key in PART_KEYS]:
+            part, name = PART_KEYS[key]
+            kind = typing.get_type_hints(PART_CLASSES[part])[name]
+            parts[part][name] = coerce_value(kind, values.pop(key), f"recommendations.{key}")
+        own = coerce_fields(cls, values, "recommendations", settable=OWN_KEYS)
+        built = {part: replace(getattr(base, part), **given) for part, given in parts.items()}
+        if "eval_ks" in own:
+            own["eval_ks"] = tuple(sorted(set(own["eval_ks"])))
+        return replace(base, **built, **own)
 
-        def given(key: str) -> bool:
-            return key in mapping and not (isinstance(mapping[key], str) and not mapping[key].strip())
-
-        cf_types = {"factors": int, "regularization": float, "iterations": int, "alpha": float, "random_state": int}
-        cf = {key: _number(mapping[key], kind) for key, kind in cf_types.items() if given(key)}
-        for key in ("algorithm", "confidence"):
-            if given(key):
-                cf[key] = str(mapping[key]).strip().lower()
-        hybrid_types = {"cf_weight": float, "content_weight": float, "min_cf_items": int}
-        hybrid: dict[str, Any] = {key: _number(mapping[key], kind) for key, kind in hybrid_types.items() if given(key)}
-        if given("top_n"):
-            hybrid["n"] = _number(mapping["top_n"], int)
-        if "purchase_exclusion_days" in mapping:
-            raw = mapping["purchase_exclusion_days"]
-            hybrid["purchase_exclusion_days"] = None if _is_null(raw) else float(raw)
-        settings = replace(base, cf=replace(base.cf, **cf), hybrid=replace(base.hybrid, **hybrid))
-        if given("similar_items_k"):
-            settings = replace(settings, similar_items_k=_number(mapping["similar_items_k"], int))
-        if given("eval_holdout_days"):
-            settings = replace(settings, eval_holdout_days=float(mapping["eval_holdout_days"]))
-        if given("eval_ks"):
-            settings = replace(settings, eval_ks=_ks(mapping["eval_ks"]))
-        if "eval_max_persons" in mapping:
-            raw = mapping["eval_max_persons"]
-            settings = replace(settings, eval_max_persons=None if _is_null(raw) else _number(raw, int))
-        if given("eval_every_days"):
-            settings = replace(settings, eval_every_days=float(mapping["eval_every_days"]))
-        if given("score_threads"):
-            settings = replace(settings, score_threads=max(1, _number(mapping["score_threads"], int)))
-        return settings
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """{key: default} of the `recommendations` var, as dbt_project.yml and docs/recommendations.md show it."""
+        base = cls()
+        values = {key: getattr(getattr(base, part), name) for key, (part, name) in PART_KEYS.items()}
+        values |= {key: getattr(base, key) for key in OWN_KEYS}
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in values.items()}
 
     def evaluation_run_id(self, as_of: pd.Timestamp) -> str:
         """The id of an evaluation run: the data's as-of date, the model version and the evaluation settings."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Literal
+
+from tailor.settings import parse_settings
 
 FALLBACK_NEW = "fallback_new"
 FALLBACK_LOW_CONFIDENCE = "fallback_low_confidence"
@@ -86,6 +88,10 @@ class SegmentConfig:
     # fallbacks
     min_tenure_days: float = 7.0
     min_activity: float = 1.0
+    # persons under this profile confidence get 'fallback_low_confidence' (applied in SQL, by
+    # int_persons_segment_features_derived); lower than the profile's own low-confidence threshold on purpose:
+    # an anonymous visitor with a few sessions has behaviour worth segmenting, just no known identity
+    min_profile_confidence: float = 0.15
     # rules
     tree_max_depth: int = 4
     tree_min_leaf_share: float = 0.01
@@ -117,24 +123,6 @@ class SegmentConfig:
             raise ValueError(f"unknown method {self.method!r}")
 
 
-def config_from_mapping(values: Mapping[str, Any] | None) -> SegmentConfig:
-    """Build a config from dbt vars (plain dict); unknown keys raise so a typo never passes silently."""
-    values = dict(values or {})
-    known = {f.name for f in fields(SegmentConfig)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"unknown segment settings: {', '.join(unknown)}")
-    if "numeric_features" in values:
-        values["numeric_features"] = tuple(
-            f
-            if isinstance(f, NumericFeature)
-            else NumericFeature(**f)
-            if isinstance(f, Mapping)
-            else NumericFeature(str(f))
-            for f in values["numeric_features"]
-        )
-    if "feature_groups" in values:
-        values["feature_groups"] = tuple(tuple(str(name) for name in group) for group in values["feature_groups"])
-    if "categorical_features" in values:
-        values["categorical_features"] = tuple(values["categorical_features"])
-    return SegmentConfig(**values)
+def config_from_mapping(values: Mapping[str, Any] | str | None) -> SegmentConfig:
+    """The config from the `segments` var (a mapping or its JSON): strict, so a typo never passes silently."""
+    return parse_settings(SegmentConfig, values, "segments")

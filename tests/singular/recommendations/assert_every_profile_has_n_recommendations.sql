@@ -1,6 +1,6 @@
-{#- Every person of dim_customer_profiles has exactly var recs_top_n recommendations, ranked 1..N without
+{#- Every person of dim_customer_profiles has exactly var recommendations.top_n recommendations, ranked 1..N without
     gaps, and nobody outside the profile has any. One row per person whose list is wrong. -#}
-{%- set top_n = var('recs_top_n') %}
+{%- set top_n = setting('recommendations', 'top_n') %}
 
 with
 

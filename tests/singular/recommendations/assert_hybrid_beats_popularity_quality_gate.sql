@@ -1,8 +1,8 @@
 {#- The recommender quality gate: on this build's evaluation run (temporal holdout, fct_recommendation_evaluation),
-    the hybrid's NDCG@10 must reach var recs_quality_gate_ratio (1.2 by default) times global popularity's,
+    the hybrid's NDCG@10 must reach var recommendations.quality_gate_ratio (1.2 by default) times global popularity's,
     or the build fails. Fails with one row whose failure_message says what was measured; also fails when
     the run has no NDCG@10 for either model or evaluated nobody (nothing to judge is not a pass). -#}
-{%- set ratio = var('recs_quality_gate_ratio') %}
+{%- set ratio = setting('recommendations', 'quality_gate_ratio') %}
 
 with
 

@@ -1,6 +1,6 @@
-{#- Nothing a person bought within var recs_purchase_exclusion_days before the as-of date (null: ever) is
+{#- Nothing a person bought within var recommendations.purchase_exclusion_days before the as-of date (null: ever) is
     recommended back to them, whatever their consent. One row per offending recommendation. -#}
-{%- set window_days = var('recs_purchase_exclusion_days') %}
+{%- set window_days = setting('recommendations', 'purchase_exclusion_days') %}
 
 with
 

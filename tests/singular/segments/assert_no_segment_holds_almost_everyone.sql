@@ -1,4 +1,4 @@
--- The features separate people: no behavioural segment holds more than `segmentation.max_share` of the
+-- The features separate people: no behavioural segment holds more than `segments.max_share` of the
 -- clustered persons in the current run, and there is more than one segment when anyone was clustered.
 with
 
@@ -18,7 +18,7 @@ too_large as (
         clustered_share,
         'holds more than the max share' as problem
     from clusters
-    where clustered_share > {{ var('segmentation')['max_share'] }}
+    where clustered_share > {{ setting('segments', 'max_share') }}
 ),
 
 single_cluster as (

@@ -1,4 +1,4 @@
--- No behavioural segment is too small to act on: each holds at least `segmentation.min_share` of the
+-- No behavioural segment is too small to act on: each holds at least `segments.min_share` of the
 -- clustered persons (fallbacks excluded) in the current run.
 with
 
@@ -15,7 +15,7 @@ final as (
     from segments
     where
         not is_fallback
-        and clustered_share < {{ var('segmentation')['min_share'] }}
+        and clustered_share < {{ setting('segments', 'min_share') }}
 )
 
 select * from final
