@@ -18,6 +18,7 @@ from tailor.experiments.pipeline import (
     conclusion,
     registry_rows,
     runtime_check,
+    shared_readout,
 )
 
 START, END = pd.Timestamp("2026-10-01"), pd.Timestamp("2026-10-22")
@@ -146,6 +147,18 @@ def test_compute_readout_enriches_the_readout_and_adds_the_runtime_check(frames)
         "sample_ratio_mismatch": True,
     }
     assert set(result.segments["segment"]) == {"gold", "unknown"}
+
+
+def test_shared_readout_computes_once_and_matches_the_readout_without_segments(frames) -> None:
+    exposures, metrics = frames
+    shared = shared_readout(exposures, metrics, REGISTRY, CATALOGUE, as_of=END)
+    assert shared_readout(exposures.copy(), metrics.copy(), REGISTRY, CATALOGUE, as_of=END) is shared
+    plain = compute_readout(exposures, metrics, REGISTRY, CATALOGUE, as_of=END)
+    pd.testing.assert_frame_equal(shared.readout, plain.readout)
+    pd.testing.assert_frame_equal(shared.health, plain.health)
+    assert len(shared.segments) > 0
+    later = shared_readout(exposures, metrics, REGISTRY, CATALOGUE, as_of=END + pd.Timedelta(days=1))
+    assert later is not shared
 
 
 def test_compute_readout_handles_no_experiments() -> None:

@@ -7,6 +7,8 @@ effect, a plain-language conclusion) and keeps the output schema stable for the 
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -291,3 +293,38 @@ def bandit_allocations(
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return _typed(frame, BANDIT_COLUMNS, ints=("successes", "trials"))
 
+
+
+_SHARED_READOUT: dict[str, ExperimentReadout] = {}
+_SHARED_READOUT_LOCK = threading.Lock()
+
+
+def _fingerprint(frames: Sequence[pd.DataFrame], *others: object) -> str:
+    """A digest of the frames' contents (columns, values, order) and of the other arguments."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(repr(list(frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest.update(repr(others).encode())
+    return digest.hexdigest()
+
+
+def shared_readout(
+    exposures: pd.DataFrame,
+    unit_metrics: pd.DataFrame,
+    registry: pd.DataFrame,
+    metric_catalogue: pd.DataFrame,
+    as_of: pd.Timestamp | None = None,
+    options: ReadoutOptions | None = None,
+) -> ExperimentReadout:
+    """`compute_readout` with segments, once per distinct input in this process: the experiment models of a
+    build (readouts, health, segments) each publish one part of the same computation, which dbt runs in one
+    process. A second caller waits for the first rather than computing again; only the latest input is kept."""
+    key = _fingerprint([exposures, unit_metrics, registry, metric_catalogue], as_of, options)
+    with _SHARED_READOUT_LOCK:
+        if key not in _SHARED_READOUT:
+            _SHARED_READOUT.clear()
+            _SHARED_READOUT[key] = compute_readout(
+                exposures, unit_metrics, registry, metric_catalogue, as_of, options, with_segments=True
+            )
+        return _SHARED_READOUT[key]
