@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tailor.recommend import hybrid
+from tailor.recommend import scoring, scoring_plan
 from tailor.recommend.collaborative import CFParams
 from tailor.recommend.content import user_profiles
 from tailor.recommend.hybrid import (
@@ -169,16 +169,16 @@ def test_hybrid_blocks_read_confidence_from_the_unpadded_columns(inputs, monkeyp
     interactions, catalog, persons = inputs
     params = HybridParams(n=n, normalization=normalization, block_size=16)
     fitted = fit_recommender(interactions, catalog, persons, cf_params=CF, params=params, as_of=AS_OF)
-    assert hybrid._plan(fitted, params).width > len(fitted.item_ids)  # padded: -inf beyond the candidates
+    assert scoring_plan.plan_scoring(fitted, params).width > len(fitted.item_ids)  # padded: -inf beyond the candidates
     fast = recommend_from(fitted, params)
-    original = hybrid._confidence_of_model
+    original = scoring._confidence_of_model
     widths = []
 
     def masked(*args, finite_width=None, **kwargs):
         widths.append(finite_width)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(hybrid, "_confidence_of_model", masked)
+    monkeypatch.setattr(scoring, "_confidence_of_model", masked)
     pd.testing.assert_frame_equal(recommend_from(fitted, params), fast, check_exact=False, rtol=1e-12)
     assert len(fitted.item_ids) in widths  # the fast path was taken ...
     assert None in widths  # ... and so was the masked one, for blocks with other sources
