@@ -115,14 +115,10 @@ preference_tags as (
     group by person_id
 ),
 
--- exact decimal sums, as for the affinities: a float sum depends on the order the engine adds the terms in,
--- which follows the physical row order of the input
 price_levels as (
     select
         person_id,
-        cast(
-            sum(cast(weight * relative_price as decimal(18, 9))) / sum(cast(weight as decimal(18, 9))) as double
-        ) as relative_price_level
+        sum(weight * relative_price) / sum(weight) as relative_price_level
     from weighted_items
     where relative_price is not null
     group by person_id
