@@ -22,31 +22,12 @@ from tailor.recommend.fitting import (
 from tailor.recommend.hybrid_params import HybridParams
 from tailor.recommend.scoring import OUTPUT_COLUMNS, recommend_from
 from tailor.recommend.scoring_plan import BLOCK_BUDGET_BYTES
-from tailor.recommend.tiers import (
-    COLLABORATIVE,
-    CONTENT,
-    GLOBAL_POPULARITY,
-    HYBRID,
-    MODEL_TIER,
-    NO_SOURCE,
-    REC_SOURCES,
-    SEGMENT_POPULARITY,
-    SEGMENT_TIER,
-    person_sources,
-)
+from tailor.recommend.tiers import REC_SOURCES, person_sources
 
 __all__ = [
     "BLOCK_BUDGET_BYTES",
-    "COLLABORATIVE",
-    "CONTENT",
-    "GLOBAL_POPULARITY",
-    "HYBRID",
-    "MODEL_TIER",
-    "NO_SOURCE",
     "OUTPUT_COLUMNS",
     "REC_SOURCES",
-    "SEGMENT_POPULARITY",
-    "SEGMENT_TIER",
     "FittedRecommender",
     "HybridParams",
     "content_profiles",
