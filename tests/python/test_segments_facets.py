@@ -25,6 +25,7 @@ ORDERS = SegmentConfig(
     clip=100.0,
     indicator_weight=1.0,
     dedupe_indicators=True,
+    feature_groups=(),
 )
 
 

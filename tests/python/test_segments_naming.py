@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
-from tailor.segments import SegmentConfig, name_segments, run_segmentation
+from tailor.segments import name_segments, run_segmentation
 from tailor.segments.naming import MAINSTREAM, keeps_previous_name, primary_rule, trait_phrase
 from tailor.segments.profile import population_stats, segment_means, top_features, top_features_text
-from tailor.segments.synthetic import make_persona_profiles
+from tailor.segments.synthetic import PERSONA_CONFIG, make_persona_profiles
 
 
 def z_frame(rows: dict[int, dict[str, float]]) -> pd.DataFrame:
@@ -60,7 +62,7 @@ def test_fixed_names_are_reserved_first() -> None:
 
 
 def test_keep_previous_name_only_while_its_trait_holds() -> None:
-    hysteresis = SegmentConfig().name_hysteresis
+    hysteresis = PERSONA_CONFIG.name_hysteresis
     assert keeps_previous_name("bargain_hunter", {"discount_share": 0.4}, hysteresis)  # within the slack
     assert not keeps_previous_name("bargain_hunter", {"discount_share": 0.1}, hysteresis)
     # another trait now dominates by more than the slack: rename
@@ -77,7 +79,7 @@ def test_keep_previous_name_only_while_its_trait_holds() -> None:
 
 
 def test_previous_custom_names_persist_and_stale_ones_are_replaced() -> None:
-    config = SegmentConfig(k=6)
+    config = replace(PERSONA_CONFIG, k=6)
     first_data = make_persona_profiles(2500, seed=41)
     first = run_segmentation(first_data.profiles, first_data.interactions, config=config)
     previous = first.segments.copy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,6 @@ import pytest
 from tailor.segments import (
     FALLBACK_LOW_CONFIDENCE,
     FALLBACK_NEW,
-    SegmentConfig,
     adjusted_rand,
     assign_segments,
     fit_clusters,
@@ -20,7 +20,7 @@ from tailor.segments import (
 )
 from tailor.segments.cluster import silhouette_by_labeling
 from tailor.segments.pipeline import MEMBERSHIP_COLUMNS, SEGMENT_COLUMNS
-from tailor.segments.synthetic import make_persona_profiles
+from tailor.segments.synthetic import PERSONA_CONFIG, make_persona_profiles
 
 RETRAINED_AT = pd.Timestamp("2024-06-01 00:00:00", tz="UTC")
 EXPECTED_NAME_PART = {
@@ -40,7 +40,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def result(data):
-    return run_segmentation(data.profiles, data.interactions, retrained_at=RETRAINED_AT)
+    return run_segmentation(data.profiles, data.interactions, config=PERSONA_CONFIG, retrained_at=RETRAINED_AT)
 
 
 def clustered(result) -> pd.DataFrame:
@@ -122,7 +122,7 @@ def test_fallbacks_applied_and_excluded_from_fitting(result, data) -> None:
     # wild values on fallback persons must not move anyone else's cluster
     wild = data.profiles.copy()
     wild.loc[wild["is_low_confidence"], "monetary_usd"] = 1e9
-    same_k = SegmentConfig(k=result.clusters.k)  # the k-means fit for a given k does not depend on the range
+    same_k = replace(PERSONA_CONFIG, k=result.clusters.k)  # the k-means fit for a given k does not depend on the range
     again = run_segmentation(wild, data.interactions, config=same_k, retrained_at=RETRAINED_AT)
     pd.testing.assert_frame_equal(again.membership, result.membership)
 
@@ -133,13 +133,13 @@ def test_quality_checks_pass_on_clean_personas(result) -> None:
 
 
 def test_same_input_same_labels_even_when_rows_are_shuffled(result, data) -> None:
-    again = run_segmentation(data.profiles, data.interactions, retrained_at=RETRAINED_AT)
+    again = run_segmentation(data.profiles, data.interactions, config=PERSONA_CONFIG, retrained_at=RETRAINED_AT)
     pd.testing.assert_frame_equal(again.membership, result.membership)
     pd.testing.assert_frame_equal(again.segments, result.segments)
     assert again.clusters.silhouette_by_k == result.clusters.silhouette_by_k
     shuffled = data.profiles.sample(frac=1.0, random_state=3)
     interactions = data.interactions.sample(frac=1.0, random_state=4)
-    same_k = SegmentConfig(k=result.clusters.k)
+    same_k = replace(PERSONA_CONFIG, k=result.clusters.k)
     moved = run_segmentation(shuffled, interactions, config=same_k, retrained_at=RETRAINED_AT)
     pd.testing.assert_frame_equal(moved.membership, result.membership)
 
@@ -159,12 +159,12 @@ def test_assign_segments_reproduces_membership_without_refit(result, data) -> No
 
 
 def test_fixed_k_and_hierarchical_option(data) -> None:
-    fixed = run_segmentation(data.profiles, data.interactions, config=SegmentConfig(k=5))
+    fixed = run_segmentation(data.profiles, data.interactions, config=replace(PERSONA_CONFIG, k=5))
     assert fixed.clusters.k == 5 and list(fixed.clusters.silhouette_by_k) == [5]
     hierarchical = run_segmentation(
         data.profiles,
         data.interactions,
-        config=SegmentConfig(method="hierarchical", hierarchical_sample_size=2000),
+        config=replace(PERSONA_CONFIG, method="hierarchical", hierarchical_sample_size=2000),
     )
     assert hierarchical.clusters.method == "hierarchical" and abs(hierarchical.clusters.k - 6) <= 1
     members = clustered(hierarchical)
@@ -185,9 +185,9 @@ def test_silhouette_sampling_is_exact_sklearn_silhouette() -> None:
 
 
 def test_clusters_are_ordered_by_size_and_deterministic(data) -> None:
-    prepared, _ = prepare_features(data.profiles.head(2000), data.interactions)
-    first = fit_clusters(prepared.matrix, SegmentConfig(k=6))
-    second = fit_clusters(prepared.matrix, SegmentConfig(k=6))
+    prepared, _ = prepare_features(data.profiles.head(2000), data.interactions, PERSONA_CONFIG)
+    first = fit_clusters(prepared.matrix, replace(PERSONA_CONFIG, k=6))
+    second = fit_clusters(prepared.matrix, replace(PERSONA_CONFIG, k=6))
     np.testing.assert_array_equal(first.labels, second.labels)
     counts = np.bincount(first.labels)
     assert (np.diff(counts) <= 0).all()
@@ -196,7 +196,7 @@ def test_clusters_are_ordered_by_size_and_deterministic(data) -> None:
 def test_everyone_fallback_publishes_only_fallback_segments() -> None:
     data = make_persona_profiles(60, seed=5)
     profiles = data.profiles.assign(is_low_confidence=True)
-    result = run_segmentation(profiles, data.interactions, retrained_at=RETRAINED_AT)
+    result = run_segmentation(profiles, data.interactions, config=PERSONA_CONFIG, retrained_at=RETRAINED_AT)
     assert list(result.segments["segment_id"]) == [FALLBACK_LOW_CONFIDENCE, FALLBACK_NEW]
     assert result.segments["size"].sum() == 60 and result.membership["is_fallback"].all()
     min_share = next(check for check in result.checks if check.name == "min_share")
@@ -206,7 +206,7 @@ def test_everyone_fallback_publishes_only_fallback_segments() -> None:
 def test_tiny_inputs_cap_k_by_the_number_of_distinct_persons() -> None:
     data = make_persona_profiles(3, seed=9, brand_new_share=0.0, low_confidence_share=0.0)
     for method in ("kmeans", "hierarchical"):
-        result = run_segmentation(data.profiles, data.interactions, config=SegmentConfig(method=method))
+        result = run_segmentation(data.profiles, data.interactions, config=replace(PERSONA_CONFIG, method=method))
         assert result.clusters.k == 2 and len(result.membership) == 3
 
 

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from tailor.segments import (
     NumericFeature,
-    SegmentConfig,
     config_from_mapping,
     fit_preparation,
     prepare_features,
     transform_features,
 )
-from tailor.segments.synthetic import make_persona_profiles
+from tailor.segments.synthetic import PERSONA_CONFIG, make_persona_profiles
 
-SMALL = SegmentConfig(
+SMALL = replace(
+    PERSONA_CONFIG,
     numeric_features=(NumericFeature("monetary_usd", log1p=True), NumericFeature("discount_share")),
     categorical_features=("loyalty_tier",),
     embedding_components=0,
@@ -43,7 +45,7 @@ def column(prepared, name: str) -> np.ndarray:
 
 def test_feature_names_match_matrix_columns() -> None:
     data = make_persona_profiles(800, seed=3)
-    prepared, preparation = prepare_features(data.profiles, data.interactions, SegmentConfig())
+    prepared, preparation = prepare_features(data.profiles, data.interactions, PERSONA_CONFIG)
     assert prepared.matrix.shape == (800, len(prepared.feature_names))
     assert prepared.feature_names == preparation.feature_names
     assert len(set(prepared.feature_names)) == len(prepared.feature_names)
@@ -81,13 +83,14 @@ def test_robust_scaling_clips_outliers() -> None:
     frame = pd.DataFrame(
         {"person_id": [f"p{i}" for i in range(101)], "discount_share": [0.0] * 50 + [1.0] * 50 + [1e6]}
     )
-    config = SegmentConfig(numeric_features=(NumericFeature("discount_share"),), categorical_features=())
+    config = replace(PERSONA_CONFIG, numeric_features=(NumericFeature("discount_share"),), categorical_features=())
     prepared, _ = prepare_features(frame, config=config)
     assert prepared.matrix[:, 0].max() == pytest.approx(config.clip)
 
 
 def test_categories_one_hot_with_missing_and_other_levels() -> None:
-    config = SegmentConfig(
+    config = replace(
+        PERSONA_CONFIG,
         numeric_features=(NumericFeature("discount_share"),),
         categorical_features=("loyalty_tier",),
         max_categories=2,
@@ -118,8 +121,8 @@ def test_absent_columns_are_skipped_at_fit_and_median_filled_at_transform() -> N
 
 def test_preparation_is_deterministic_and_reusable_on_new_batches() -> None:
     data = make_persona_profiles(1000, seed=5)
-    first, preparation = prepare_features(data.profiles, data.interactions)
-    second, _ = prepare_features(data.profiles, data.interactions)
+    first, preparation = prepare_features(data.profiles, data.interactions, PERSONA_CONFIG)
+    second, _ = prepare_features(data.profiles, data.interactions, PERSONA_CONFIG)
     np.testing.assert_array_equal(first.matrix, second.matrix)
     again = transform_features(preparation, data.profiles, data.interactions)
     np.testing.assert_allclose(again.matrix, first.matrix)
@@ -128,13 +131,13 @@ def test_preparation_is_deterministic_and_reusable_on_new_batches() -> None:
 def test_taste_embedding_is_row_normalised_and_optional() -> None:
     data = make_persona_profiles(600, seed=2)
     prepared, preparation = prepare_features(
-        data.profiles, data.interactions, SegmentConfig(embedding_components=3)
+        data.profiles, data.interactions, replace(PERSONA_CONFIG, embedding_components=3)
     )
     assert preparation.embedding is not None and preparation.embedding.components.shape == (3, 20)
     doubled = data.interactions.assign(weight=data.interactions["weight"] * 10)
     scaled_prepared = transform_features(preparation, data.profiles, doubled)
     np.testing.assert_allclose(scaled_prepared.matrix, prepared.matrix, atol=1e-9)
-    without, prep_without = prepare_features(data.profiles, None, SegmentConfig())
+    without, prep_without = prepare_features(data.profiles, None, PERSONA_CONFIG)
     assert prep_without.embedding is None
     assert not any(name.startswith("taste_svd") for name in without.feature_names)
 
@@ -149,4 +152,4 @@ def test_config_from_mapping_reads_vars_and_rejects_typos() -> None:
     with pytest.raises(ValueError, match="segments.k_min must be an integer"):
         config_from_mapping({"k_min": "3"})
     with pytest.raises(ValueError):
-        SegmentConfig(k_min=6, k_max=4)
+        replace(PERSONA_CONFIG, k_min=6, k_max=4)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from tailor.segments import (
     FALLBACK_LOW_CONFIDENCE,
     FALLBACK_NEW,
-    SegmentConfig,
     adjusted_rand,
     check_max_share,
     check_min_share,
@@ -15,6 +16,7 @@ from tailor.segments import (
     fallback_segments,
     quality_checks,
 )
+from tailor.segments.synthetic import PERSONA_CONFIG
 
 
 def test_min_share_flags_tiny_segments() -> None:
@@ -47,7 +49,7 @@ def test_quality_checks_ignore_fallbacks_for_shares() -> None:
             "size": [50, 50, 900],
         }
     )
-    assert all(check.passed for check in quality_checks(segments, SegmentConfig()))
+    assert all(check.passed for check in quality_checks(segments, PERSONA_CONFIG))
 
 
 def test_adjusted_rand_ignores_label_names() -> None:
@@ -66,7 +68,7 @@ def test_fallback_rules_and_their_order() -> None:
             "is_low_confidence": [False, False, True, True, None, False, False],
         }
     )
-    segments = fallback_segments(profiles, SegmentConfig(min_tenure_days=7, min_activity=1)).tolist()
+    segments = fallback_segments(profiles, replace(PERSONA_CONFIG, min_tenure_days=7, min_activity=1)).tolist()
     assert segments == [
         FALLBACK_NEW,
         FALLBACK_NEW,  # no sessions and no orders: nothing to cluster on

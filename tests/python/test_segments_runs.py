@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from tailor.segments import SegmentConfig
 from tailor.segments.runs import RUN_SCHEMA, previous_run, rows_to_write, scrub_erased
-from tailor.segments.synthetic import make_persona_profiles
+from tailor.segments.synthetic import PERSONA_CONFIG, make_persona_profiles
 
 FIRST = pd.Timestamp("2024-06-01 00:00:00")
 SECOND = pd.Timestamp("2024-06-02 00:00:00")
-CONFIG = SegmentConfig(k=6)
+CONFIG = replace(PERSONA_CONFIG, k=6)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_rebuilding_a_run_gives_the_same_rows(data, first_run: pa.Table, second_
 
 def test_retired_ids_are_never_reused(data, first_run: pa.Table) -> None:
     fewer = rows_to_write(
-        data.profiles, data.interactions, SECOND, config=SegmentConfig(k=3), history=first_run
+        data.profiles, data.interactions, SECOND, config=replace(PERSONA_CONFIG, k=3), history=first_run
     ).to_pandas()
     retired = fewer[fewer["drift_status"] == "retired"]
     assert len(retired) >= 1

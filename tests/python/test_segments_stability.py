@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from tailor.segments import (
-    SegmentConfig,
     drift_table,
     match_segments,
     population_stability_index,
     run_segmentation,
 )
 from tailor.segments.stability import centroid_distances, new_segment_ids, previous_centroids
-from tailor.segments.synthetic import PERSONAS, make_persona_profiles
+from tailor.segments.synthetic import PERSONA_CONFIG, PERSONAS, make_persona_profiles
 
 FIRST_RUN = pd.Timestamp("2024-06-01", tz="UTC")
 SECOND_RUN = pd.Timestamp("2024-07-01", tz="UTC")
-CONFIG = SegmentConfig(k=6)
+CONFIG = replace(PERSONA_CONFIG, k=6)
 
 
 def persona_segments(result, personas: pd.Series) -> pd.DataFrame:
@@ -41,7 +42,7 @@ def test_retraining_on_new_rows_keeps_ids_and_names(first) -> None:
     current = run_segmentation(
         fresh.profiles,
         fresh.interactions,
-        config=SegmentConfig(),  # auto-k this time: the retrain must still line up with the old ids
+        config=PERSONA_CONFIG,  # auto-k this time: the retrain must still line up with the old ids
         previous_segments=previous.segments,
         retrained_at=SECOND_RUN,
     )
@@ -73,12 +74,12 @@ def test_shifted_population_shows_large_psi_but_same_ids(first) -> None:
 def test_new_persona_gets_a_new_id_and_old_ones_keep_theirs() -> None:
     without_video = {"content_video_heavy": 0.0}
     old = make_persona_profiles(2500, seed=31, persona_weights=without_video)
-    previous = run_segmentation(old.profiles, old.interactions, config=SegmentConfig(k=5))
+    previous = run_segmentation(old.profiles, old.interactions, config=replace(PERSONA_CONFIG, k=5))
     new = make_persona_profiles(3000, seed=32, id_prefix="N")
     current = run_segmentation(
         new.profiles,
         new.interactions,
-        config=SegmentConfig(k=6),
+        config=replace(PERSONA_CONFIG, k=6),
         previous_segments=previous.segments,
         known_segment_ids=["seg_07"],  # retired in an earlier run: must not come back for another segment
     )

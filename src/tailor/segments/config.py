@@ -24,26 +24,31 @@ class NumericFeature:
     log1p: bool = False
 
 
+# Per-session rates say how someone behaves, volumes how much; day counts stay linear so a month-long silence
+# weighs as such, and tenure is left out (it only tells late joiners apart, and the new ones are a fallback).
 DEFAULT_NUMERIC_FEATURES: tuple[NumericFeature, ...] = (
-    NumericFeature("recency_days", log1p=True),
+    NumericFeature("recency_days"),
+    NumericFeature("days_since_last_seen"),
     NumericFeature("frequency_orders", log1p=True),
     NumericFeature("monetary_usd", log1p=True),
-    NumericFeature("avg_order_value_usd", log1p=True),
     NumericFeature("discount_share"),
+    NumericFeature("price_sensitivity"),
     NumericFeature("sessions_30d", log1p=True),
     NumericFeature("sessions_90d", log1p=True),
-    NumericFeature("active_days_30d", log1p=True),
-    NumericFeature("active_days_90d", log1p=True),
-    NumericFeature("avg_session_duration_s", log1p=True),
-    NumericFeature("events_per_session", log1p=True),
-    NumericFeature("avg_scroll_percent"),
     NumericFeature("video_seconds_90d", log1p=True),
-    NumericFeature("feature_uses_90d", log1p=True),
-    NumericFeature("cart_abandon_rate"),
-    NumericFeature("price_sensitivity"),
-    NumericFeature("support_tickets", log1p=True),
-    NumericFeature("avg_sentiment"),
-    NumericFeature("days_since_first_seen", log1p=True),
+    NumericFeature("orders_per_session", log1p=True),
+    NumericFeature("video_seconds_per_session", log1p=True),
+    NumericFeature("product_views_per_session", log1p=True),
+    NumericFeature("searches_per_session", log1p=True),
+    NumericFeature("events_per_session", log1p=True),
+    NumericFeature("avg_session_duration_s", log1p=True),
+    NumericFeature("avg_scroll_percent"),
+)
+# facets: features measuring one behaviour count together as one column (orders, video, visits)
+DEFAULT_FEATURE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("recency_days", "frequency_orders", "monetary_usd", "discount_share", "orders_per_session"),
+    ("video_seconds_90d", "video_seconds_per_session"),
+    ("sessions_30d", "sessions_90d"),
 )
 
 DEFAULT_CATEGORICAL_FEATURES: tuple[str, ...] = ("age_band", "country_code", "loyalty_tier")
@@ -59,13 +64,15 @@ class SegmentConfig:
     max_categories: int = 10
     scaler: Literal["robust", "standard"] = "robust"
     clip: float = 5.0
-    categorical_weight: float = 0.5
+    # demographics take part at a quarter weight: they describe people more than they separate behaviour
+    categorical_weight: float = 0.25
     indicator_weight: float = 0.5
     embedding_components: int = 8
-    embedding_weight: float = 0.5
+    embedding_weight: float = 0.25
     # facets: groups of numeric features that measure one behaviour; each group counts as one column
-    feature_groups: tuple[tuple[str, ...], ...] = ()
-    dedupe_indicators: bool = False
+    feature_groups: tuple[tuple[str, ...], ...] = DEFAULT_FEATURE_GROUPS
+    # one missing indicator per pattern (no orders: recency and discount share are missing together)
+    dedupe_indicators: bool = True
     # clustering
     method: Literal["kmeans", "hierarchical"] = "kmeans"
     k: int | None = None
@@ -77,16 +84,16 @@ class SegmentConfig:
     silhouette_sample_size: int = 10_000
     # k choice: the largest k whose silhouette is within silhouette_tolerance of the best and whose
     # clusterings of stability_rounds subsamples agree (mean pairwise ARI) at least min_stability
-    silhouette_tolerance: float = 0.0
-    min_stability: float = 0.0
+    silhouette_tolerance: float = 0.02
+    min_stability: float = 0.8
     stability_rounds: int = 4
     stability_share: float = 0.7
     hierarchical_sample_size: int = 5_000
     # k-means fits run at once (candidate ks, stability subsamples): each fit is independent and seeded, so
     # the result does not depend on it; it only uses more cores
-    fit_threads: int = 1
+    fit_threads: int = 2
     # fallbacks
-    min_tenure_days: float = 7.0
+    min_tenure_days: float = 14.0
     min_activity: float = 1.0
     # persons under this profile confidence get 'fallback_low_confidence' (applied in SQL, by
     # int_persons_segment_features_derived); lower than the profile's own low-confidence threshold on purpose:

@@ -12,6 +12,44 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tailor.segments.config import NumericFeature, SegmentConfig
+
+# The segmentation the planted personas were designed against (the first release's parameters): every
+# persona column, half-weight demographics and taste, no facets, the finest tied k. Tests of what the
+# pipeline recovers from the personas run with it; the project's own defaults are SegmentConfig's.
+PERSONA_NUMERIC_FEATURES: tuple[NumericFeature, ...] = (
+    NumericFeature("recency_days", log1p=True),
+    NumericFeature("frequency_orders", log1p=True),
+    NumericFeature("monetary_usd", log1p=True),
+    NumericFeature("avg_order_value_usd", log1p=True),
+    NumericFeature("discount_share"),
+    NumericFeature("sessions_30d", log1p=True),
+    NumericFeature("sessions_90d", log1p=True),
+    NumericFeature("active_days_30d", log1p=True),
+    NumericFeature("active_days_90d", log1p=True),
+    NumericFeature("avg_session_duration_s", log1p=True),
+    NumericFeature("events_per_session", log1p=True),
+    NumericFeature("avg_scroll_percent"),
+    NumericFeature("video_seconds_90d", log1p=True),
+    NumericFeature("feature_uses_90d", log1p=True),
+    NumericFeature("cart_abandon_rate"),
+    NumericFeature("price_sensitivity"),
+    NumericFeature("support_tickets", log1p=True),
+    NumericFeature("avg_sentiment"),
+    NumericFeature("days_since_first_seen", log1p=True),
+)
+PERSONA_CONFIG = SegmentConfig(
+    numeric_features=PERSONA_NUMERIC_FEATURES,
+    categorical_weight=0.5,
+    embedding_weight=0.5,
+    feature_groups=(),
+    dedupe_indicators=False,
+    silhouette_tolerance=0.0,
+    min_stability=0.0,
+    fit_threads=1,
+    min_tenure_days=7.0,
+)
+
 PERSONAS: tuple[str, ...] = (
     "loyal_high_value",
     "engaged_browser",
