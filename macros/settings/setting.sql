@@ -4,7 +4,8 @@
 {% macro setting(domain, key) %}
     {%- set values = var(domain) -%}
     {%- if key not in values -%}
-        {{ exceptions.raise_compiler_error("setting '" ~ key ~ "' is not in the '" ~ domain ~ "' var (dbt_project.yml)") }}
+        {%- set message = "setting '" ~ key ~ "' is not in the '" ~ domain ~ "' var (dbt_project.yml)" -%}
+        {{ exceptions.raise_compiler_error(message) }}
     {%- endif -%}
     {{ return(values[key]) }}
 {% endmacro %}
