@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,87 @@ def _confidence_of_model(
 
 
 
+@dataclass(frozen=True)
+class ScoredBlock:
+    """The top-k of a block of persons (persons x k): item columns, scores, confidences and source codes."""
+
+    cols: np.ndarray
+    score: np.ndarray
+    confidence: np.ndarray
+    source: np.ndarray
+
+
+def _tier_keys(
+    fitted: FittedRecommender,
+    plan: ScoringPlan,
+    persons: np.ndarray,
+    block_sources: np.ndarray,
+    model: np.ndarray,
+    segment_ok: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(keys of every tier for the block, its rows without a hybrid model): model scores + MODEL_TIER, the
+    better of segment and global popularity below them, excluded items -inf."""
+    keys = model + np.float32(MODEL_TIER)
+    # a hybrid row scores every candidate, so its model keys (>= 2) outrank both popularity tiers:
+    # only the other rows take popularity keys (same keys, two fewer passes over most of the block)
+    fallback_rows = np.flatnonzero(block_sources != HYBRID)
+    seg_rows = fallback_rows[segment_ok[persons[fallback_rows]]]
+    if seg_rows.size:
+        segment_keys = plan.segment_keys[fitted.person_segment[persons[seg_rows]]] + np.float32(SEGMENT_TIER)
+        keys[seg_rows] = np.maximum(keys[seg_rows], segment_keys)
+    if fallback_rows.size == len(persons):
+        np.maximum(keys, plan.global_keys, out=keys)
+    elif fallback_rows.size:
+        keys[fallback_rows] = np.maximum(keys[fallback_rows], plan.global_keys)
+    banned = fitted.exclusions[persons].tocoo()
+    keys[banned.row, banned.col] = -np.inf
+    return keys, fallback_rows
+
+
+def _score_block(
+    fitted: FittedRecommender,
+    params: HybridParams,
+    plan: ScoringPlan,
+    persons: np.ndarray,
+    block_sources: np.ndarray,
+    segment_ok: np.ndarray,
+) -> ScoredBlock:
+    """One block of persons with a personal model: tier keys, one top-k, then each pick's score, confidence
+    and source from the tier it came from."""
+    model = _model_block(fitted, params, plan, persons, block_sources)
+    keys, fallback_rows = _tier_keys(fitted, plan, persons, block_sources, model, segment_ok)
+    cols, values = top_k_rows(keys, plan.k, plan.chunk)
+    tier_model = values >= MODEL_TIER
+    tier_segment = (values >= SEGMENT_TIER) & ~tier_model
+    tier_global = np.isfinite(values) & (values < SEGMENT_TIER)
+    row_ids = np.broadcast_to(np.arange(len(persons))[:, None], cols.shape)
+
+    model_scores = np.take_along_axis(model, cols, axis=1)
+    safe_cols = np.minimum(cols, len(fitted.item_ids) - 1)
+    seg_index = np.maximum(fitted.person_segment[persons], 0)[row_ids]
+    segment_scores = plan.segment_norm[seg_index, safe_cols] if len(fitted.segment_ids) else np.zeros(cols.shape)
+    global_scores = plan.global_norm[safe_cols]
+    score = np.select([tier_model, tier_segment, tier_global], [model_scores, segment_scores, global_scores])
+    model_confidence = _confidence_of_model(
+        model,
+        model_scores,
+        fitted.history_length[persons].astype(np.float64),
+        params.history_scale,
+        # a hybrid row blends CF (clipped at 0, so finite everywhere) and content (finite but in padding)
+        finite_width=len(fitted.item_ids) if fallback_rows.size == 0 else None,
+    )
+    confidence = np.select(
+        [tier_model, tier_segment | tier_global],
+        [model_confidence, params.popularity_confidence * score],
+    )
+    source = np.select(
+        [tier_model, tier_segment, tier_global],
+        [np.broadcast_to(block_sources[:, None], cols.shape), SEGMENT_POPULARITY, GLOBAL_POPULARITY],
+        default=NO_SOURCE,
+    )
+    return ScoredBlock(cols, score, confidence, source)
+
+
 def recommend_from(
     fitted: FittedRecommender,
     params: HybridParams | None = None,
@@ -164,58 +246,9 @@ def recommend_from(
     def score_block(start: int, stop: int) -> None:
         positions = scored[start:stop]
         persons = selected[positions]
-        block_sources = sources[persons]
-        model = _model_block(fitted, params, plan, persons, block_sources)
-        keys = model + np.float32(MODEL_TIER)
-        # a hybrid row scores every candidate, so its model keys (>= 2) outrank both popularity tiers:
-        # only the other rows take popularity keys (same keys, two fewer passes over most of the block)
-        fallback_rows = np.flatnonzero(block_sources != HYBRID)
-        seg_rows = fallback_rows[segment_ok[persons[fallback_rows]]]
-        if seg_rows.size:
-            segment_keys = plan.segment_keys[fitted.person_segment[persons[seg_rows]]] + np.float32(SEGMENT_TIER)
-            keys[seg_rows] = np.maximum(keys[seg_rows], segment_keys)
-        if fallback_rows.size == len(persons):
-            np.maximum(keys, plan.global_keys, out=keys)
-        elif fallback_rows.size:
-            keys[fallback_rows] = np.maximum(keys[fallback_rows], plan.global_keys)
-        banned = fitted.exclusions[persons].tocoo()
-        keys[banned.row, banned.col] = -np.inf
-
-        cols, values = top_k_rows(keys, plan.k, plan.chunk)
-        tier_model = values >= MODEL_TIER
-        tier_segment = (values >= SEGMENT_TIER) & ~tier_model
-        tier_global = np.isfinite(values) & (values < SEGMENT_TIER)
-        row_ids = np.broadcast_to(np.arange(len(persons))[:, None], cols.shape)
-
-        model_scores = np.take_along_axis(model, cols, axis=1)
-        safe_cols = np.minimum(cols, len(fitted.item_ids) - 1)
-        seg_index = np.maximum(fitted.person_segment[persons], 0)[row_ids]
-        segment_scores = (
-            plan.segment_norm[seg_index, safe_cols] if len(fitted.segment_ids) else np.zeros(cols.shape)
-        )
-        global_scores = plan.global_norm[safe_cols]
-        score = np.select([tier_model, tier_segment, tier_global], [model_scores, segment_scores, global_scores])
-        model_confidence = _confidence_of_model(
-            model,
-            model_scores,
-            fitted.history_length[persons].astype(np.float64),
-            params.history_scale,
-            # a hybrid row blends CF (clipped at 0, so finite everywhere) and content (finite but in padding)
-            finite_width=len(fitted.item_ids) if fallback_rows.size == 0 else None,
-        )
-        confidence = np.select(
-            [tier_model, tier_segment | tier_global],
-            [model_confidence, params.popularity_confidence * score],
-        )
-        source = np.select(
-            [tier_model, tier_segment, tier_global],
-            [np.broadcast_to(block_sources[:, None], cols.shape), SEGMENT_POPULARITY, GLOBAL_POPULARITY],
-            default=NO_SOURCE,
-        )
-        out_cols[positions] = cols
-        out_score[positions] = score
-        out_confidence[positions] = confidence
-        out_source[positions] = source
+        block = _score_block(fitted, params, plan, persons, sources[persons], segment_ok)
+        out_cols[positions], out_score[positions] = block.cols, block.score
+        out_confidence[positions], out_source[positions] = block.confidence, block.source
 
     blocks = list(iter_blocks(scored.size, plan.rows_per_block))
     with threadpool_limits(1, "blas"):
