@@ -100,7 +100,7 @@ def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
 
 
 def load_recommendation_lists(con: duckdb.DuckDBPyConnection) -> RecommendationLists:
-    table = con.execute(
+    table = con.sql(
         "select person_id, rank, item_id, score, confidence, rec_source from pub.fct_recommendations "
         "order by person_id, rank"
     ).to_arrow_table()
@@ -175,10 +175,10 @@ def load_version(published_dir: Path) -> PublishedVersion:
             raise NotServable(f"{database} lacks {', '.join(missing)}: publish a build that has them")
         version, published_at = con.execute(
             "select version, cast(published_at as varchar) from pub._publication"
-        ).fetchone()
+        ).fetchall()[0]
         model_version, recs_options, event_weights, generated_at = con.execute(
             "select model_version, recs_options, event_weights, generated_at from pub.dim_recommendation_model"
-        ).fetchone()
+        ).fetchall()[0]
         items = read_frame(con.sql("select item_id, is_active, popularity, factors from pub.dim_recommendation_items"))
         scorer = session_scorer(items, recs_options, event_weights, generated_at)
         identity = load_identity_map(con)
