@@ -7,9 +7,16 @@ import pandas as pd
 import pytest
 
 from tailor.recommend.collaborative import recalculate_user
+from tailor.recommend.data import build_interaction_matrix, exclusion_matrix
 from tailor.recommend.pipeline import cf_model_from_factors, fit_factors, score_recommendations
 from tailor.recommend.serving import SERVING_ITEM_COLUMNS, serving_items, serving_model
-from tailor.recommend.session import SessionInteraction, recommend_session, session_scorer
+from tailor.recommend.session import (
+    SessionInteraction,
+    recommend_session,
+    session_frame,
+    session_matrices,
+    session_scorer,
+)
 from tailor.recommend.settings import RecsSettings
 from tailor.recommend.synthetic import EVENT_WEIGHTS, planted_dataset
 
@@ -89,3 +96,35 @@ def test_unknown_event_type_is_refused(fitted) -> None:
     *_, scorer, _ = fitted
     with pytest.raises(ValueError, match="unknown event_type 'wishlist'"):
         recommend_session(scorer, [SessionInteraction("x", "wishlist")], has_consent=True, n=5)
+
+
+def test_session_matrices_equal_the_batch_builders_on_the_same_rows(fitted) -> None:
+    data, _, _, items, _, _ = fitted
+    weights = {**EVENT_WEIGHTS, "refund": -5.0}
+    scorer = session_scorer(items, OPTIONS, weights, data.end_at)
+    active = data.catalog.loc[data.catalog["is_active"], "item_id"].tolist()
+    inactive = data.catalog.loc[~data.catalog["is_active"], "item_id"].tolist()
+    interactions = [
+        SessionInteraction(active[0], "product_view"),
+        SessionInteraction(active[0], "add_to_cart"),
+        SessionInteraction(active[1], "purchase"),
+        SessionInteraction(active[1], "refund"),  # nets to zero: no preference, still a purchase
+        SessionInteraction(active[2], "purchase"),
+        SessionInteraction(inactive[0], "purchase"),
+        SessionInteraction("not-in-the-catalog", "product_view"),
+    ]
+    direct_weights, direct_exclusions = session_matrices(scorer, interactions)
+    frame = session_frame(scorer, interactions)
+    base = scorer.base
+    expected_weights = build_interaction_matrix(frame, user_ids=base.person_ids, item_ids=scorer.catalog_ids).matrix
+    expected_exclusions = exclusion_matrix(
+        frame,
+        base.person_ids,
+        base.item_ids,
+        as_of=base.as_of,
+        purchase_window_days=scorer.settings.hybrid.purchase_exclusion_days,
+    )
+    assert (direct_weights != expected_weights).nnz == 0
+    assert direct_weights.nnz == 3  # active[0], active[2] and the inactive item: catalog items all
+    assert (direct_exclusions != expected_exclusions).nnz == 0
+    assert direct_exclusions.nnz == 2

@@ -15,10 +15,10 @@ import pandas as pd
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from implicit.cpu.bpr import BayesianPersonalizedRanking
-from threadpoolctl import threadpool_limits
 
 from tailor.frames import take_strings
 from tailor.recommend.data import InteractionMatrix, confidence_matrix, index_of
+from tailor.recommend.threads import one_blas_thread
 from tailor.recommend.topk import DEFAULT_BLOCK_SIZE, blocked_top_k
 
 
@@ -86,7 +86,7 @@ def fit_cf(interactions: InteractionMatrix, params: CFParams | None = None) -> C
     item_cols = np.flatnonzero(np.bincount(weights.indices, minlength=weights.shape[1]) > 0)
     trimmed = weights[user_rows][:, item_cols].tocsr()
     confidence = confidence_matrix(trimmed, params.alpha, params.confidence, params.epsilon)
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         model = _implicit_model(params)
         if trimmed.nnz:
             model.fit(confidence, show_progress=False)
@@ -119,7 +119,7 @@ def recalculate_users(model: CFModel, user_items: sp.csr_matrix) -> np.ndarray:
     item_factors = model.item_factors.astype(np.float64)
     n_factors = item_factors.shape[1]
     result = np.zeros((user_items.shape[0], n_factors), dtype=np.float32)
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         gram = item_factors.T @ item_factors + params.regularization * np.eye(n_factors)
         for row in np.flatnonzero(np.diff(confidence.indptr) > 0):
             span = slice(confidence.indptr[row], confidence.indptr[row + 1])

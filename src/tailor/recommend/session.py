@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from tailor.recommend.collaborative import CFModel, recalculate_users, user_items_on_model_axis
-from tailor.recommend.data import InteractionMatrix, build_interaction_matrix, exclusion_matrix, id_axis
+from tailor.recommend.collaborative import CFModel, recalculate_users
+from tailor.recommend.data import InteractionMatrix, id_axis
 from tailor.recommend.hybrid import FittedRecommender, recommend_from, with_cf_model
 from tailor.recommend.settings import RecsSettings
 
@@ -39,12 +39,16 @@ class SessionInteraction:
 
 @dataclass(frozen=True)
 class SessionScorer:
-    """Everything a session request needs, built once per published version."""
+    """Everything a session request needs, built once per published version: the one-person recommender,
+    the catalog axis with each item's column there, on the model's item axis and among the candidates."""
 
     base: FittedRecommender
     catalog_ids: np.ndarray
     settings: RecsSettings
     event_weights: Mapping[str, float]
+    catalog_column: Mapping[str, int]
+    model_column: np.ndarray  # per catalog column: its column on the model's item axis, -1 if unknown
+    candidate_column: np.ndarray  # per catalog column: its column among the candidates, -1 if inactive
 
 
 def session_scorer(
@@ -87,14 +91,28 @@ def session_scorer(
         item_ids=catalog_ids[known],
         params=settings.cf,
     )
-    return SessionScorer(with_cf_model(base, model), catalog_ids, settings, weights)
+    model_position = {item: column for column, item in enumerate(model.item_ids)}
+    candidate_position = {item: column for column, item in enumerate(candidates)}
+    return SessionScorer(
+        base=with_cf_model(base, model),
+        catalog_ids=catalog_ids,
+        settings=settings,
+        event_weights=weights,
+        catalog_column={item: column for column, item in enumerate(catalog_ids)},
+        model_column=np.array([model_position.get(item, -1) for item in catalog_ids], dtype=np.int64),
+        candidate_column=np.array([candidate_position.get(item, -1) for item in catalog_ids], dtype=np.int64),
+    )
 
 
-def session_frame(scorer: SessionScorer, interactions: Sequence[SessionInteraction]) -> pd.DataFrame:
-    """The visitor's interactions as the recommender's input rows (weights from the seed, purchases now)."""
+def _check_event_types(scorer: SessionScorer, interactions: Sequence[SessionInteraction]) -> None:
     unknown = sorted({i.event_type for i in interactions} - set(scorer.event_weights))
     if unknown:
         raise ValueError(f"unknown event_type {unknown[0]!r}; expected one of {sorted(scorer.event_weights)}")
+
+
+def session_frame(scorer: SessionScorer, interactions: Sequence[SessionInteraction]) -> pd.DataFrame:
+    """The visitor's interactions as the batch recommender's input rows (weights from the seed, all now)."""
+    _check_event_types(scorer, interactions)
     is_purchase = [i.event_type == PURCHASE_EVENT for i in interactions]
     now = scorer.base.as_of
     return pd.DataFrame(
@@ -109,6 +127,43 @@ def session_frame(scorer: SessionScorer, interactions: Sequence[SessionInteracti
     )
 
 
+def session_matrices(
+    scorer: SessionScorer, interactions: Sequence[SessionInteraction]
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(1 x catalog summed positive weights, 1 x candidates purchase exclusions) of the visitor.
+
+    What `build_interaction_matrix` and `exclusion_matrix` make of `session_frame` (a test holds them
+    equal), built directly: those are pandas code for millions of rows and cost 4 ms for a handful. Every
+    interaction happens now, so a purchase is always inside the exclusion window. Unknown items are ignored.
+    """
+    _check_event_types(scorer, interactions)
+    summed: dict[int, float] = {}
+    purchased: set[int] = set()
+    for interaction in interactions:
+        column = scorer.catalog_column.get(interaction.item_id)
+        if column is None:
+            continue
+        summed[column] = summed.get(column, 0.0) + float(scorer.event_weights[interaction.event_type])
+        if interaction.event_type == PURCHASE_EVENT:
+            purchased.add(column)
+    positive = sorted(column for column, weight in summed.items() if weight > 0)
+    weights = sp.csr_matrix(
+        (
+            np.array([summed[c] for c in positive], dtype=np.float32),
+            np.array(positive, dtype=np.int32),
+            [0, len(positive)],
+        ),
+        shape=(1, len(scorer.catalog_ids)),
+    )
+    excluded = purchased | (set(positive) if scorer.settings.hybrid.exclude_seen else set())
+    candidate_cols = sorted(int(scorer.candidate_column[c]) for c in excluded if scorer.candidate_column[c] >= 0)
+    exclusions = sp.csr_matrix(
+        (np.ones(len(candidate_cols), dtype=bool), np.array(candidate_cols, dtype=np.int32), [0, len(candidate_cols)]),
+        shape=(1, len(scorer.base.item_ids)),
+    )
+    return weights, exclusions
+
+
 def recommend_session(
     scorer: SessionScorer, interactions: Sequence[SessionInteraction], has_consent: bool, n: int
 ) -> pd.DataFrame:
@@ -117,28 +172,24 @@ def recommend_session(
     Without personalization consent the interactions never reach the model (popularity only), but
     purchases are still excluded, as the batch does for opted-out persons."""
     base = scorer.base
-    frame = session_frame(scorer, interactions)
-    person = base.person_ids
-    everyone = build_interaction_matrix(frame, user_ids=person, item_ids=scorer.catalog_ids)
-    # only a consenting visitor's behaviour reaches the model, as only consenting persons' trains it
-    training = everyone if has_consent else replace(everyone, matrix=sp.csr_matrix(everyone.shape, dtype=np.float32))
     hybrid = replace(scorer.settings.hybrid, n=n)
-    exclusions = exclusion_matrix(
-        frame,
-        person,
-        base.item_ids,
-        as_of=base.as_of,
-        purchase_window_days=hybrid.purchase_exclusion_days,
-        exclude_seen=hybrid.exclude_seen,
+    weights, exclusions = session_matrices(scorer, interactions)
+    # only a consenting visitor's behaviour reaches the model, as only consenting persons' trains it
+    if not has_consent:
+        weights = sp.csr_matrix(weights.shape, dtype=np.float32)
+        if not hybrid.exclude_purchases_for_opted_out:
+            exclusions = sp.csr_matrix(exclusions.shape, dtype=bool)
+    on_model = scorer.model_column[weights.indices]
+    known = on_model >= 0
+    model_row = sp.csr_matrix(
+        (weights.data[known], on_model[known], [0, int(known.sum())]), shape=(1, len(base.cf.item_ids))
     )
-    if not (has_consent or hybrid.exclude_purchases_for_opted_out):
-        exclusions = sp.csr_matrix(exclusions.shape, dtype=bool)
-    folded = recalculate_users(base.cf, user_items_on_model_axis(base.cf, training))
+    folded = recalculate_users(base.cf, model_row)
     fitted = replace(
         base,
         has_consent=np.array([has_consent]),
-        history_length=np.diff(training.matrix.indptr),
-        training=training,
+        history_length=np.array([weights.nnz]),
+        training=InteractionMatrix(weights, base.person_ids, scorer.catalog_ids),
         exclusions=exclusions,
         cf=replace(base.cf, user_factors=folded),
         cf_person_row=np.array([0 if folded.any() else -1]),
