@@ -7,12 +7,11 @@ the route template, status and duration, never a query string, body or identifie
 
 from __future__ import annotations
 
-import hmac
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,15 +25,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tailor.recommend.session import SessionInteraction, recommend_session
 from tailor.serve.identity import IDENTIFIER_MAX_LENGTH, IDENTIFIER_PATTERN, IdentifierType, identity_key
+from tailor.serve.middleware import GuardAndLog, error_response
 from tailor.serve.profiles import profile_columns, visible_profile
 from tailor.serve.published import MAX_N, PublishedVersion, VersionHolder
 
 log = logging.getLogger("tailor.serve")
-API_KEY_HEADER = "X-API-Key"
 ITEM_ID_PATTERN = r"^[A-Za-z0-9._:\-]+$"
 ITEM_ID_MAX_LENGTH = 128
 MAX_SESSION_INTERACTIONS = 50
-UNAUTHENTICATED_PATHS = frozenset({"/health"})
 
 
 class Interaction(BaseModel):
@@ -54,8 +52,7 @@ class SessionRequest(BaseModel):
     n: int = Field(default=10, ge=1, le=MAX_N)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+_error = error_response
 
 
 def _now() -> str:
@@ -68,8 +65,17 @@ def _require(version: PublishedVersion | None, holder: VersionHolder) -> Publish
     return version
 
 
-def _envelope(version: PublishedVersion, **body: Any) -> dict[str, Any]:
-    return {"published_version": version.version, **body}
+def _plain(value: Any) -> Any:
+    """A DuckDB value as a JSON type: timestamps and dates as ISO text, decimals as floats."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _envelope(version: PublishedVersion, **body: Any) -> JSONResponse:
+    """A success body with the version it was served from; plain JSON types only, so it is rendered as is
+    (FastAPI's jsonable_encoder walk costs more than the lookup)."""
+    return JSONResponse({"published_version": version.version, **body})
 
 
 def _items(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -105,30 +111,13 @@ def create_app(published_dir: Path, *, api_key: str | None, salt: str) -> FastAP
     )
     app.state.holder = holder
 
-    @app.middleware("http")
-    async def guard_and_log(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature
-        started = time.perf_counter()
-        if api_key and request.url.path not in UNAUTHENTICATED_PATHS:
-            given = request.headers.get(API_KEY_HEADER, "")
-            if not hmac.compare_digest(given.encode(), api_key.encode()):
-                response = _error(401, f"missing or wrong {API_KEY_HEADER} header")
-                log.info("%s %s %d %.1fms", request.method, "(unauthenticated)", 401, 0.0)
-                return response
-        try:
-            response = await call_next(request)
-        except Exception as error:  # noqa: BLE001 - one JSON 500, the type only in the log
-            route = request.scope.get("route")
-            log.error("unhandled %s on %s", type(error).__name__, route.path if route is not None else "(no route)")
-            response = _error(500, "internal error")
+    app.add_middleware(GuardAndLog, api_key=api_key)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> JSONResponse:
         route = request.scope.get("route")
-        log.info(
-            "%s %s %d %.1fms",
-            request.method,
-            route.path if route is not None else "(no route)",
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
+        log.error("unhandled %s on %s", type(error).__name__, getattr(route, "path", "(no route)"))
+        return _error(500, "internal error")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -163,7 +152,7 @@ def create_app(published_dir: Path, *, api_key: str | None, salt: str) -> FastAP
         identifier_type: IdentifierType,
         identifier: Annotated[str, Query(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)],
         n: Annotated[int, Query(ge=1, le=MAX_N)] = 10,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         """Resolved to the person through `dim_identity_map` (emails hashed server side with the build's
         salt). Unknown and erased identifiers get the same answer: global popularity, `person_id` null."""
         with holder.use() as current:
@@ -183,7 +172,7 @@ def create_app(published_dir: Path, *, api_key: str | None, salt: str) -> FastAP
     async def similar_items(
         item_id: Annotated[str, PathParam(min_length=1, max_length=ITEM_ID_MAX_LENGTH, pattern=ITEM_ID_PATTERN)],
         n: Annotated[int, Query(ge=1, le=MAX_N)] = 10,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         with holder.use() as current:
             version = _require(current, holder)
             if item_id not in version.item_ids:
@@ -209,7 +198,7 @@ def create_app(published_dir: Path, *, api_key: str | None, salt: str) -> FastAP
         person_id: Annotated[
             str, PathParam(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)
         ],
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         with holder.use() as current:
             version = _require(current, holder)
             columns = profile_columns()
@@ -218,11 +207,11 @@ def create_app(published_dir: Path, *, api_key: str | None, salt: str) -> FastAP
             if not rows:
                 raise HTTPException(404, "unknown person_id")
             row = dict(zip(columns, rows[0], strict=True))
-            body = visible_profile({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()})
+            body = visible_profile({key: _plain(value) for key, value in row.items()})
             return _envelope(version, generated_at=body["profile_updated_at"], profile=body)
 
     @app.post("/v1/recommendations/session", tags=["recommendations"], summary="Fold fresh activity in")
-    async def session(request: SessionRequest) -> dict[str, Any]:
+    async def session(request: SessionRequest) -> JSONResponse:
         """Top-n for a visitor from a few interactions the warehouse has not seen, folded in against the
         published item factors with the batch chain's rules; without personalization consent: popularity."""
         with holder.use() as current:

@@ -42,6 +42,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "dim_recommendation_model",
 )
 MAX_N = 100
+IDENTITY_CHUNK_ROWS = 20_000
 
 
 class NotServable(RuntimeError):
@@ -124,8 +125,13 @@ def load_recommendation_lists(con: duckdb.DuckDBPyConnection) -> RecommendationL
 
 
 def load_identity_map(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    rows = con.execute("select identifier_type, identifier_value, person_id from pub.dim_identity_map").fetchall()
-    return {(kind, value): person for kind, value, person in rows}
+    """(identifier_type, identifier_value) -> person_id. Read in chunks: one fetch of every row would hold
+    the GIL for the whole conversion and stall the requests being served meanwhile (a swap at scale m)."""
+    result = con.execute("select identifier_type, identifier_value, person_id from pub.dim_identity_map")
+    identity: dict[tuple[str, str], str] = {}
+    while rows := result.fetchmany(IDENTITY_CHUNK_ROWS):
+        identity.update(((kind, value), person) for kind, value, person in rows)
+    return identity
 
 
 @dataclass
