@@ -8,6 +8,7 @@ publish swap while requests run. The server's log is checked last for raw identi
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -21,6 +22,8 @@ import duckdb
 import httpx
 import pytest
 
+from tailor.bench.serve import lookup_mix, read_pools, request_makers
+from tailor.bench.serve_load import DROPPED, client_for, open_loop, summarize
 from tailor.identity import pii_salt, pseudonymize
 from tailor.publish import PUBLISHED_DB, check_build, mart_relations, publish
 
@@ -252,6 +255,28 @@ def test_session_fold_in_uses_consent_and_purchases(server: Server) -> None:
     assert items[3] not in {i["item_id"] for i in refused["items"]}
     bad_event = server.post("/v1/recommendations/session", {"interactions": [{"item_id": items[0], "event_type": "x"}]})
     assert bad_event.status_code == 422 and "event_type" in bad_event.json()["error"]["message"]
+
+
+def test_load_generator_measures_the_server(server: Server) -> None:
+    """The bench's open-loop generator and raw HTTP client against the real server: every request answered,
+    a server error counted as one, a request that could not be sent counted apart."""
+    pools = read_pools(server.out / PUBLISHED_DB)
+    makers = request_makers(pools)
+    mix = [*lookup_mix(makers, 40.0), (makers["session"], 20.0)]
+
+    async def run() -> tuple[dict, dict, float]:
+        client = client_for(server.url, API_KEY)
+        try:
+            return await open_loop(client, mix, 1.0)
+        finally:
+            await client.close()
+
+    latencies, errors, elapsed = asyncio.run(run())
+    assert sum(len(v) for v in latencies.values()) == 60 and not any(errors.values())
+    result = summarize("all", "open", [v for vs in latencies.values() for v in vs], [], elapsed, 60.0)
+    assert result.requests == 60 and result.errors == 0 and 0 < result.p50_ms <= result.p99_ms
+    failed = summarize("x", "open", [1.0], ["profiles: HTTP 500 b''", DROPPED], 1.0)
+    assert (failed.requests, failed.errors, failed.dropped) == (3, 1, 1)
 
 
 def test_publish_swap_while_requests_run_fails_no_request(server: Server) -> None:
