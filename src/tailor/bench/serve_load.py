@@ -106,25 +106,45 @@ class RawClient:
     async def request(
         self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
     ) -> tuple[int, bytes]:
-        reader, writer = self.idle.pop() if self.idle else await asyncio.open_connection(self.host, self.port)
+        target = quote(path) + (f"?{urlencode(params)}" if params else "")
+        payload = json.dumps(body).encode() if body is not None else b""
+        kind = "Content-Type: application/json\r\n" if body is not None else ""
+        message = f"{method} {target} HTTP/1.1\r\n{self.headers}{kind}Content-Length: {len(payload)}\r\n\r\n"
+        while self.idle:
+            # a pooled connection the server closed while idle (keep-alive timeout) is retried on a fresh one,
+            # as any HTTP client does; an answer cut short on a fresh connection is an error
+            answer = await self._exchange(*self.idle.pop(), message.encode() + payload)
+            if answer is not None:
+                return answer
+        answer = await self._exchange(*await asyncio.open_connection(self.host, self.port), message.encode() + payload)
+        if answer is None:
+            raise ConnectionResetError("the server closed the connection without an answer")
+        return answer
+
+    async def _exchange(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes
+    ) -> tuple[int, bytes] | None:
         try:
-            target = quote(path) + (f"?{urlencode(params)}" if params else "")
-            payload = json.dumps(body).encode() if body is not None else b""
-            kind = "Content-Type: application/json\r\n" if body is not None else ""
-            head = f"{method} {target} HTTP/1.1\r\n{self.headers}{kind}Content-Length: {len(payload)}\r\n\r\n"
-            writer.write(head.encode() + payload)
-            status = int((await reader.readline()).split()[1])
+            writer.write(data)
+            status_line = await reader.readline()
+            if not status_line:
+                writer.close()
+                return None
+            status = int(status_line.split()[1])
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 name, _, value = line.partition(b":")
                 if name.strip().lower() == b"content-length":
                     length = int(value)
-            data = await reader.readexactly(length)
+            answer = await reader.readexactly(length)
+        except ConnectionError:
+            writer.close()
+            return None
         except BaseException:
             writer.close()
             raise
         self.idle.append((reader, writer))
-        return status, data
+        return status, answer
 
     async def close(self) -> None:
         for _, writer in self.idle:

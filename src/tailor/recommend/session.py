@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from tailor.recommend.collaborative import CFModel, recalculate_users
+from tailor.recommend.collaborative import CFModel, recalculate_users, regularized_gram
 from tailor.recommend.data import InteractionMatrix, id_axis
 from tailor.recommend.hybrid import FittedRecommender, recommend_from, with_cf_model
 from tailor.recommend.settings import RecsSettings
@@ -49,6 +49,7 @@ class SessionScorer:
     catalog_column: Mapping[str, int]
     model_column: np.ndarray  # per catalog column: its column on the model's item axis, -1 if unknown
     candidate_column: np.ndarray  # per catalog column: its column among the candidates, -1 if inactive
+    gram: np.ndarray  # the fold-in solve's user-independent part (`regularized_gram`)
 
 
 def session_scorer(
@@ -101,6 +102,7 @@ def session_scorer(
         catalog_column={item: column for column, item in enumerate(catalog_ids)},
         model_column=np.array([model_position.get(item, -1) for item in catalog_ids], dtype=np.int64),
         candidate_column=np.array([candidate_position.get(item, -1) for item in catalog_ids], dtype=np.int64),
+        gram=regularized_gram(model),
     )
 
 
@@ -184,7 +186,7 @@ def recommend_session(
     model_row = sp.csr_matrix(
         (weights.data[known], on_model[known], [0, int(known.sum())]), shape=(1, len(base.cf.item_ids))
     )
-    folded = recalculate_users(base.cf, model_row)
+    folded = recalculate_users(base.cf, model_row, scorer.gram)
     fitted = replace(
         base,
         has_consent=np.array([has_consent]),
