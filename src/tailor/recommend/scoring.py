@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from tailor.frames import take_strings
 from tailor.recommend.data import (
@@ -18,6 +17,7 @@ from tailor.recommend.fitting import FittedRecommender, content_profiles
 from tailor.recommend.hybrid_params import HybridParams
 from tailor.recommend.normalize import normalize_rows
 from tailor.recommend.scoring_plan import ScoringPlan, plan_scoring
+from tailor.recommend.threads import one_blas_thread
 from tailor.recommend.tiers import (
     COLLABORATIVE,
     CONTENT,
@@ -251,7 +251,7 @@ def recommend_from(
         out_confidence[positions], out_source[positions] = block.confidence, block.source
 
     blocks = list(iter_blocks(scored.size, plan.rows_per_block))
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         if threads <= 1 or len(blocks) <= 1:
             for start, stop in blocks:
                 score_block(start, stop)
