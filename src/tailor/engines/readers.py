@@ -46,6 +46,6 @@ def spark_reader(schema: str) -> Reader:
     def read(mart: str) -> pd.DataFrame | None:
         if not session.catalog.tableExists(f"{schema}.{mart}"):
             return None
-        return session.table(f"{schema}.{mart}").toPandas()
+        return session.table(f"{schema}.{mart}").toArrow().to_pandas()
 
     return read

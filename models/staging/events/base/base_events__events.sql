@@ -1,9 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='dt',
         on_schema_change='fail',
+        **replace_partitions_config('dt')
     )
 }}
 

@@ -1,9 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='dt',
         on_schema_change='fail',
+        **replace_partitions_config('dt')
     )
 }}
 
@@ -42,7 +41,7 @@ renamed as (
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,
         {{ pseudonymize(normalize_email('email')) }} as email_hash,
-        {{ try_parse_timestamp('"timestamp"') }} as identified_at,
+        {{ try_parse_timestamp(adapter.quote('timestamp')) }} as identified_at,
         {{ try_parse_timestamp('received_at') }} as received_at,
         cast(dt as date) as dt,
         filename,
