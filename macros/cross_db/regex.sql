@@ -34,7 +34,8 @@
 
 {#- Spark replaces every match; a literal replacement needs $ and backslashes escaped for Java. -#}
 {% macro spark__regexp_replace_all(expr, pattern, replacement) -%}
-    regexp_replace({{ expr }}, {{ spark_string_literal(pattern) }}, {{ spark_string_literal(replacement | replace("\\", "\\\\") | replace("$", "\\$")) }})
+    {%- set java_replacement = replacement | replace("\\", "\\\\") | replace("$", "\\$") -%}
+    regexp_replace({{ expr }}, {{ spark_string_literal(pattern) }}, {{ spark_string_literal(java_replacement) }})
 {%- endmacro %}
 
 

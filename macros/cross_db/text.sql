@@ -127,3 +127,10 @@
 
 {% macro default__materialized() -%}
 {%- endmacro %}
+
+
+{#- A column name quoted as the engine quotes identifiers ("timestamp" on DuckDB, `timestamp` on Spark, where
+    a double-quoted word is a string): for landed columns named like keywords. -#}
+{% macro quote_identifier(name) -%}
+    {{ adapter.quote(name) }}
+{%- endmacro %}

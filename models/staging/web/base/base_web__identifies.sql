@@ -41,7 +41,7 @@ renamed as (
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,
         {{ pseudonymize(normalize_email('email')) }} as email_hash,
-        {{ try_parse_timestamp(adapter.quote('timestamp')) }} as identified_at,
+        {{ try_parse_timestamp(quote_identifier('timestamp')) }} as identified_at,
         {{ try_parse_timestamp('received_at') }} as received_at,
         cast(dt as date) as dt,
         filename,

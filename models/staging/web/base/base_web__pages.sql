@@ -40,7 +40,7 @@ renamed as (
         {{ clean_text('id') }} as page_view_id,
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,
-        {{ try_parse_timestamp(adapter.quote('timestamp')) }} as viewed_at,
+        {{ try_parse_timestamp(quote_identifier('timestamp')) }} as viewed_at,
         {{ try_parse_timestamp('received_at') }} as received_at,
         {{ strip_query_string('url') }} as page_url,
         {{ strip_query_string('path') }} as page_path,
