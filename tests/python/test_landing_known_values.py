@@ -10,8 +10,8 @@ from tailor.landing import CONSENT_PURPOSES, EVENT_TYPES, PROJECT_FILE, known_va
 
 def test_vocabularies_are_the_dbt_project_lists():
     lists = yaml.safe_load(PROJECT_FILE.read_text())["vars"]["tailor"]["known_values"]
-    assert EVENT_TYPES == tuple(lists["event_type"])
-    assert CONSENT_PURPOSES == tuple(lists["consent_purpose"])
+    assert tuple(lists["event_type"]) == EVENT_TYPES
+    assert tuple(lists["consent_purpose"]) == CONSENT_PURPOSES
     assert {"event_type", "consent_purpose", "consent_status", "order_status"} <= set(lists)
 
 
