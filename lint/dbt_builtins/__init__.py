@@ -197,10 +197,14 @@ invocation_id = "00000000-0000-0000-0000-000000000000"
 run_started_at = datetime(2000, 1, 1)
 
 
+# dbt's own ref/source/config, for a project macro that overrides one and calls the original
+builtins = types.SimpleNamespace(**{name: DBT_BUILTINS[name] for name in ("ref", "source", "config")})
+
+
 def _builtins() -> dict[str, Any]:
     """The names above, as the project's macros see them."""
     names = ["var", "env_var", "log", "run_query", "adapter", "api", "target", "exceptions", "execute", "graph"]
-    return {name: globals()[name] for name in [*names, "project_name", "invocation_id", "run_started_at"]}
+    return {name: globals()[name] for name in [*names, "builtins", "project_name", "invocation_id", "run_started_at"]}
 
 
 # dbt's global macros as `dbt.datediff(...)` and as `datediff(...)`, then the project's own macros
