@@ -5,8 +5,9 @@ hand-written stand-ins: a new macro needs no lint upkeep.
 The macros are compiled here, once per linting process, rather than by `load_macros_from_path`, which
 compiles every macro file twice for every linted file (half the lint step's time).
 
-What cannot exist without a warehouse renders as dbt's parse step sees it: `execute` is false, the graph is
-empty, relations have no columns. `var` reads the real values from dbt_project.yml.
+The SQL renders as dbt compiles it (`execute` is true): `var` reads dbt_project.yml, `graph.sources` holds
+the sources' yml (meta, documented columns); what needs a warehouse is empty (queries return no rows,
+relations have no columns, `graph.nodes` is empty).
 sqlfluff executes this module once per linted file, so the parsed project and dbt's macros are cached in a
 module of their own.
 """
@@ -64,9 +65,36 @@ def log(msg: str, info: bool = False) -> str:
     return ""
 
 
-def run_query(sql: str) -> None:
-    """dbt's `run_query`: nothing runs at lint time (macros call it only when `execute`)."""
-    return None
+class _EmptyTable:
+    """What `run_query` returns at lint time: a result without rows (no warehouse is queried)."""
+
+    rows: list[Any] = []
+    columns: list[Any] = []
+
+
+def run_query(sql: str) -> _EmptyTable:
+    """dbt's `run_query`: nothing runs at lint time, every query returns no rows."""
+    return _EmptyTable()
+
+
+def _source_nodes() -> dict[str, dict[str, Any]]:
+    """graph.sources as dbt builds it from the sources' yml: meta and documented columns per table."""
+    if not hasattr(_CACHE, "source_nodes"):
+        nodes: dict[str, dict[str, Any]] = {}
+        for path in sorted((PROJECT_ROOT / "models").rglob("_*__sources.yml")):
+            for source in (yaml.safe_load(path.read_text()) or {}).get("sources", []):
+                for table in source.get("tables", []):
+                    meta = {**(table.get("meta") or {}), **((table.get("config") or {}).get("meta") or {})}
+                    columns = {column["name"]: {"name": column["name"]} for column in table.get("columns", [])}
+                    name = f"source.{PROJECT_NAME}.{source['name']}.{table['name']}"
+                    nodes[name] = {
+                        "name": table["name"],
+                        "source_name": source["name"],
+                        "meta": meta,
+                        "columns": columns,
+                    }
+        _CACHE.source_nodes = nodes
+    return _CACHE.source_nodes
 
 
 class _Exceptions:
@@ -190,8 +218,8 @@ adapter = _Adapter()
 api = _Api()
 target = _Target()
 exceptions = _Exceptions()
-execute = False
-graph: dict[str, dict[str, Any]] = {"nodes": {}, "sources": {}, "exposures": {}, "metrics": {}}
+execute = True
+graph: dict[str, dict[str, Any]] = {"nodes": {}, "sources": _source_nodes(), "exposures": {}, "metrics": {}}
 project_name = PROJECT_NAME
 invocation_id = "00000000-0000-0000-0000-000000000000"
 run_started_at = datetime(2000, 1, 1)
