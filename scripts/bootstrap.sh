@@ -17,3 +17,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --no-deps -e .
   echo "$want" > "$stamp"
 fi
+# Plain `dbt build` from the repo root finds profiles/ once the venv is used (activated or .venv/bin/dbt): the
+# venv's Python sets DBT_PROFILES_DIR at start-up unless it is already set.
+site="$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+pth_line="import os; os.environ.setdefault('DBT_PROFILES_DIR', '$PWD/profiles')"
+if [ "$(cat "$site/tailor_profiles.pth" 2>/dev/null)" != "$pth_line" ]; then
+  echo "$pth_line" > "$site/tailor_profiles.pth"
+fi
