@@ -21,6 +21,9 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_DB = "tailor_marts.duckdb"
+# The published file is written in DuckDB 1.0's storage format, so BI drivers that bundle an older DuckDB
+# (1.0 or newer) read it; a file in DuckDB 2's own format fails there with "version number 999". docs/bi.md.
+PUBLISHED_STORAGE_VERSION = "v1.0.0"
 PARQUET_LINK = "parquet"
 VERSIONS_DIR = "versions"
 # "no-op": exposures and other nodes `dbt build` visits without running anything.
@@ -126,7 +129,7 @@ def publish(
     shutil.rmtree(tmp_parquet, ignore_errors=True)
     tmp_parquet.mkdir()
 
-    con = duckdb.connect(str(tmp_db))
+    con = duckdb.connect(str(tmp_db), config={"storage_compatibility_version": PUBLISHED_STORAGE_VERSION})
     try:
         con.execute(f"attach '{warehouse}' as build (read_only)")
         for name in tables:

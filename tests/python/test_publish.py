@@ -146,3 +146,18 @@ def test_mart_relations_reads_marts_folder_only(tmp_path: Path) -> None:
     }
     (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes}))
     assert mart_relations(tmp_path / "manifest.json") == ["dim_x", "fct_z"]
+
+
+def test_published_file_uses_the_storage_format_older_clients_read(tmp_path: Path) -> None:
+    """A DuckDB 1.x BI driver fails on DuckDB 2's own format ("version number 999"); docs/bi.md."""
+    from tailor.publish import PUBLISHED_STORAGE_VERSION
+
+    wh = tmp_path / "wh.duckdb"
+    make_warehouse(wh, 1, 5)
+    result = publish(wh, tmp_path / "pub", ["dim_a"], version="v1")
+    con = duckdb.connect(str(result.database), read_only=True)
+    (tags,) = con.execute(
+        "select tags from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    con.close()
+    assert tags["storage_version"].startswith(PUBLISHED_STORAGE_VERSION)
