@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,16 +79,30 @@ def test_daily_exit_3_when_the_build_fails_and_nothing_is_published(tmp_path: Pa
     assert json.loads((tmp_path / "state.json").read_text())["status"] == "build_failed"
 
 
-def test_daily_exit_0_builds_publishes_reports_and_records_the_run(tmp_path: Path) -> None:
+def test_daily_exit_0_for_a_shop_without_support_tickets(tmp_path: Path) -> None:
+    """The landing folder lacks support/ and TAILOR_ABSENT_SOURCES says so: the check passes, the support
+    staging models build empty with the columns they have when the source exists, the job publishes and
+    reports and records the run."""
     built, _, landing = built_suite()
     warehouse = tmp_path / "warehouse" / "w.duckdb"
     warehouse.parent.mkdir()
     shutil.copyfile(built, warehouse)
-    env = job_env(tmp_path, TAILOR_LANDING=str(landing), TAILOR_TARGET="ci")
-    done = run_script("daily.sh", env, *SELECTION)
+    shop = tmp_path / "shop_exports"
+    shop.mkdir()
+    for source in landing.iterdir():
+        if source.is_dir() and source.name != "support":
+            (shop / source.name).symlink_to(source, target_is_directory=True)
+    env = job_env(tmp_path, TAILOR_LANDING=str(shop), TAILOR_TARGET="ci", TAILOR_ABSENT_SOURCES="support")
+    done = run_script("daily.sh", env, *SELECTION, "stg_support__tickets", "stg_support__tickets_quarantine")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert (tmp_path / "published" / "tailor_marts.duckdb").exists()
     assert (tmp_path / "published" / "report.html").stat().st_size > 1_000_000
     state = json.loads((tmp_path / "state.json").read_text())
-    assert state["status"] == "published"
-    assert state["warehouse"] == str(warehouse) and state["landing"] == str(landing)
+    assert state["status"] == "published" and state["absent_sources"] == "support"
+    assert state["warehouse"] == str(warehouse) and state["landing"] == str(shop)
+    for model in ("stg_support__tickets", "stg_support__tickets_quarantine"):
+        with duckdb.connect(str(built), read_only=True) as suite_con:
+            columns_with_source = suite_con.execute(f"describe {model}").fetchall()
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert con.execute(f"select count(*) from {model}").fetchone() == (0,)
+            assert con.execute(f"describe {model}").fetchall() == columns_with_source
