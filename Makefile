@@ -1,4 +1,4 @@
-.PHONY: run test bench lint docs daily
+.PHONY: run test bench bench-serve lint docs daily
 SCALE ?= sample
 DOCS_PORT ?= 8080
 
@@ -18,6 +18,9 @@ docs:       ## dbt docs (overview with the layer map, lineage) on http://localho
 
 daily:      ## the scheduled job: landing check, incremental build, publish, report (exit codes: scripts/daily.sh)
 	scripts/daily.sh
+
+bench-serve: ## serving latency, throughput and a publish swap under load, on the built warehouse: make bench-serve SCALE=m
+	scripts/bootstrap.sh && .venv/bin/tailor bench-serve --scale $(SCALE)
 
 lint:
 	.venv/bin/ruff check src tests/python python_models
