@@ -17,6 +17,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --no-deps -e .
   echo "$want" > "$stamp"
 fi
+# The Spark engine's packages (requirements-spark.txt), only for the spark target.
+if [ "${TAILOR_TARGET:-}" = "spark" ]; then
+  spark_stamp=.venv/.tailor-spark-installed
+  spark_want="$(sha256sum requirements-spark.txt | cut -d' ' -f1)"
+  if [ ! -f "$spark_stamp" ] || [ "$(cat "$spark_stamp")" != "$spark_want" ]; then
+    echo "==> installing the Spark engine (requirements-spark.txt)"
+    .venv/bin/python -m pip install --quiet -r requirements-spark.txt
+    echo "$spark_want" > "$spark_stamp"
+  fi
+fi
 # Plain `dbt build` from the repo root finds profiles/ once the venv is used (activated or .venv/bin/dbt): the
 # venv's Python sets DBT_PROFILES_DIR at start-up unless it is already set.
 site="$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"

@@ -12,25 +12,14 @@
 
 {#- An empty relation with the documented columns of source `source_name`.`table_name` (its
     _<source>__sources.yml, which a test keeps equal to the landing contract), typed as a CSV export lands:
-    text, with the Parquet reader's bigint file_row_number. -#}
+    text, with the Parquet reader's bigint file_row_number. source() in landing.sql returns it. -#}
 {% macro landing_absent_relation(source_name, table_name) -%}
     {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', source_name)
         | selectattr('name', 'equalto', table_name) | first -%}
     {%- set columns = [] -%}
     {%- for column in node.columns -%}
-        {%- do columns.append(
-            'cast(null as ' ~ ('bigint' if column == 'file_row_number' else 'varchar') ~ ') as "' ~ column ~ '"'
-        ) -%}
+        {%- set data_type = dbt.type_bigint() if column == 'file_row_number' else dbt.type_string() -%}
+        {%- do columns.append('cast(null as ' ~ data_type ~ ') as ' ~ adapter.quote(column)) -%}
     {%- endfor -%}
     {{- return('(select ' ~ columns | join(', ') ~ ' where false)') -}}
-{%- endmacro %}
-
-
-{#- dbt's source(), unchanged unless the source is listed absent. -#}
-{% macro source(source_name, table_name) -%}
-    {%- set relation = builtins.source(source_name, table_name) -%}
-    {%- if execute and source_name | lower in landing_absent_sources() -%}
-        {{- return(landing_absent_relation(source_name, table_name)) -}}
-    {%- endif -%}
-    {{- return(relation) -}}
 {%- endmacro %}
