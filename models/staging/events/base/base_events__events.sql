@@ -45,7 +45,7 @@ products as (
 ),
 
 {# an event quarantined for an unknown product is validated again once the catalog knows the product #}
-{{ incremental_landing('source', 'event_id', also_changed=[
+{{ incremental_landing('source', 'event_id', source_relation=source('events', 'events'), also_changed=[
     "select dt as partition_value from " ~ this ~ " where quarantine_reason = 'orphan_item_id'"
     ~ " and item_id in (select products.product_id from products)",
 ]) }},
@@ -76,6 +76,7 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
+        landing_fingerprint,
         coalesce({{ clean_text('event_id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
         event_id as raw__event_id,
@@ -146,6 +147,7 @@ final as (
         {{ json_record_field('properties', 'feature') }} as feature_name,
         {{ try_cast_as(json_record_field('properties', 'slot'), 'integer') }} as rec_slot,
         properties_json,
+        landing_fingerprint,
         quarantine_reason,
         -- the raw row as landed, on quarantined rows only (clean rows are most of the stream)
         {{ quarantined_raw_record(raw_fields) }} as raw_record

@@ -30,7 +30,7 @@ source as {{ not_materialized() }} (
     select * from {{ source('web', 'identifies') }}
 
 ),
-{{ incremental_landing('source', 'identify_id') }},
+{{ incremental_landing('source', 'identify_id', source_relation=source('web', 'identifies')) }},
 
 numbered as (
 
@@ -56,6 +56,7 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
+        landing_fingerprint,
         coalesce({{ clean_text('id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
         id as raw__id,
@@ -98,6 +99,7 @@ final as (
         dt,
         filename,
         file_row_number,
+        landing_fingerprint,
         quarantine_reason,
         -- the row as landed (email pseudonymized), on quarantined rows only
         {{ quarantined_raw_record(raw_fields) }} as raw_record

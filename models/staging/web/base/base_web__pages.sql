@@ -33,7 +33,7 @@ source as {{ not_materialized() }} (
     select * from {{ source('web', 'pages') }}
 
 ),
-{{ incremental_landing('source', 'page_view_id') }},
+{{ incremental_landing('source', 'page_view_id', source_relation=source('web', 'pages')) }},
 
 numbered as (
 
@@ -64,6 +64,7 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
+        landing_fingerprint,
         coalesce({{ clean_text('id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
         id as raw__id,
@@ -115,6 +116,7 @@ final as (
         dt,
         filename,
         file_row_number,
+        landing_fingerprint,
         quarantine_reason,
         -- the raw row as landed, on quarantined rows only (clean rows are most of the stream)
         {{ quarantined_raw_record(raw_fields) }} as raw_record
