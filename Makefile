@@ -1,4 +1,4 @@
-.PHONY: run test bench lint docs
+.PHONY: run test bench lint docs test-all-partitions
 SCALE ?= sample
 
 run:        ## generate sample data if missing, dbt build, print a summary
@@ -13,3 +13,6 @@ bench:      ## speed and memory at a scale: make bench SCALE=m
 lint:
 	.venv/bin/ruff check src tests/python python_models
 	.venv/bin/sqlfluff lint models macros snapshots tests/generic tests/singular --dialect duckdb
+
+test-all-partitions:  ## the weekly whole-table data tests (daily runs test only the partitions they re-read)
+	DBT_PROFILES_DIR=$${DBT_PROFILES_DIR:-profiles} .venv/bin/dbt test --target $${TAILOR_TARGET:-dev} --vars '{data_tests_scope: all}'

@@ -54,6 +54,7 @@ class Builds:
     linked_device_events: int
     linked_device_events_moved: int
     redelivered: Redelivery
+    scoped_test_sql: str
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:
@@ -277,6 +278,10 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
         "base_events__events base_web__pages int_events_unified int_events_identified int_sessions_sessionized"
     )
     _run([_tool("dbt"), "run", "--select", incremental_models] + dbt_args, env)
+    # the daily data tests of the event tables, scoped to the partitions a daily run re-reads
+    _run([_tool("dbt"), "test", "--select", "int_events_unified int_events_identified", "--exclude",
+          "test_name:no_erased_persons", "--resource-type", "test"] + dbt_args, env)
+    scoped_test_sql = next((work / "target" / "compiled").rglob("unique_int_events_unified_event_id.sql")).read_text()
     incremental = warehouse.rename(work / "incremental.duckdb")
 
     _run(build + ["--full-refresh"] + dbt_args, env)
@@ -292,6 +297,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
         linked_device_events,
         linked_device_events_moved,
         Redelivery(redelivered_dt, redelivered_rows, corrected_rows, late_window_start),
+        scoped_test_sql,
     )
 
 
@@ -303,6 +309,13 @@ def test_second_build_ran_incrementally(builds: Builds) -> None:
     # every stored event of the device a new login linked to another person, all before the window, moved
     assert builds.linked_device_events > 0
     assert builds.linked_device_events_moved == builds.linked_device_events
+
+
+def test_daily_data_tests_read_only_the_new_partitions(builds: Builds) -> None:
+    """On an incremental run the event tables' tests read the late-event window, not the whole table (they
+    passed in the fixture); the where placeholder was replaced, not left in the SQL."""
+    assert "scoped_rows.dt as date) >=" in builds.scoped_test_sql
+    assert "__new_partitions__" not in builds.scoped_test_sql
 
 
 def test_corrected_redelivery_is_read_again(builds: Builds) -> None:

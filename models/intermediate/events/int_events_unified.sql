@@ -168,4 +168,3 @@ final as (
 )
 
 select * from final
-
