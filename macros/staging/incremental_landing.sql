@@ -56,15 +56,15 @@ reprocess_window as (
 
 
 {#- The CTEs an incremental base model reads its landed rows through, after a `not materialized` CTE over
-    the source: `landing_fingerprints` (one row per landed partition), `landed` (every partition on a full
-    build, the partitions from `reprocess_window` on otherwise, each row with its partition's
-    `landing_fingerprint`, which the model stores) and `stored_keys` (`stored_key`: the keys stored from the partitions before the window, so a
+    the source: `landing_fingerprints` (one row per landed partition, `partition_value` and
+    `landing_fingerprint`, which the model joins to its final rows by `dt` and stores), `landed` (every
+    partition on a full build, the partitions from `reprocess_window` on otherwise) and `stored_keys` (`stored_key`: the keys stored from the partitions before the window, so a
     copy of one of them in the window is a later copy; none on a full build). `key_column` names the key in
     the model's own table. -#}
-{% macro incremental_landing(source, key_column, also_changed=[], source_relation=none) -%}
+{% macro incremental_landing(source, key_column, landing_table, also_changed=[]) -%}
 landing_fingerprints as (
 
-    {{ landing_fingerprints(source_relation) }}
+    {{ landing_fingerprints(landing_table[0], landing_table[1]) }}
 
 ),
 
@@ -74,14 +74,9 @@ landing_fingerprints as (
 {% endif -%}
 landed as {{ not_materialized() }} (
 
-    select
-        landed_rows.*,
-        landing_fingerprints.landing_fingerprint
-    from {{ source }} as landed_rows
-    left join landing_fingerprints
-        on cast(landed_rows.dt as date) = landing_fingerprints.partition_value
+    select * from {{ source }}
     {%- if is_incremental() %}
-    where landed_rows.dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
+    where dt >= (select reprocess_window.reprocess_from_dt from reprocess_window)
     {%- endif %}
 
 ),
@@ -112,19 +107,37 @@ stored_keys as (
 {%- endmacro %}
 
 
-{#- One row per landed partition of a source (`partition_value`, `landing_fingerprint`): an md5 over the
-    name, size and modification time of every file in the partition's folder. A re-delivered file changes
-    it even when the row count stays the same. Reads the directory listing only (read_blob without its
-    content column), never the files. The file glob is the first quoted path in the source's
-    external_location, so the location is written once, in the sources yml; file names are taken from
-    their partition folder on, so moving the whole landing area does not change a fingerprint. -#}
-{% macro landing_fingerprints(source_relation) -%}
-    {%- set location = modules.re.search("'([^']+)'", source_relation | string) -%}
-    {%- if location is none and execute -%}
-        {{- exceptions.raise_compiler_error(
-            'landing_fingerprints: no quoted file path in the external_location of ' ~ source_relation
-        ) -}}
-    {%- endif -%}
+{#- The rows of `relation` (a CTE of an incremental base model, with a `dt` date column) with their
+    partition's `landing_fingerprint` from the `landing_fingerprints` CTE that incremental_landing renders. -#}
+{% macro with_landing_fingerprint(relation) -%}
+    select
+        {{ relation }}.*,
+        landing_fingerprints.landing_fingerprint
+    from {{ relation }}
+    left join landing_fingerprints
+        on {{ relation }}.dt = landing_fingerprints.partition_value
+{%- endmacro %}
+
+
+{#- One row per landed partition of a landing table (`partition_value`, `landing_fingerprint`), dispatched
+    by engine. DuckDB: an md5 over the name, size and modification time of every file in the partition's
+    folder, from the directory listing only (read_blob without its content column), never the files; a
+    re-delivered file changes it even when the row count stays the same. File names are taken from their
+    partition folder on, so moving the whole landing area does not change a fingerprint. An engine without
+    an implementation returns no rows: every fingerprint is then null and a partition is re-read on a
+    changed row count only (Spark can build one from its file-source `_metadata` columns). -#}
+{% macro landing_fingerprints(source_name, table_name) -%}
+    {{- return(adapter.dispatch('landing_fingerprints')(source_name, table_name)) -}}
+{%- endmacro %}
+
+{% macro default__landing_fingerprints(source_name, table_name) -%}
+    select
+        cast(null as date) as partition_value,
+        cast(null as varchar) as landing_fingerprint
+    where false
+{%- endmacro %}
+
+{% macro duckdb__landing_fingerprints(source_name, table_name) -%}
     select
         cast(regexp_extract(filename, 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date) as partition_value,
         md5(string_agg(
@@ -133,8 +146,21 @@ stored_keys as (
             || '|' || cast(epoch_ms(last_modified) as varchar),
             ';' order by filename
         )) as landing_fingerprint
-    from read_blob('{{ location.group(1) if location else 'unparsed' }}')
+    from read_blob('{{ landing_glob(source_name, table_name) }}')
     group by 1
+{%- endmacro %}
+
+
+{#- The file glob of a landing table: the first quoted path of its source's rendered external_location, so
+    the location stays written once, in the sources yml. -#}
+{% macro landing_glob(source_name, table_name) -%}
+    {%- set location = modules.re.search("'([^']+)'", source(source_name, table_name) | string) -%}
+    {%- if location is none and execute -%}
+        {{- exceptions.raise_compiler_error(
+            'landing_glob: no quoted file path in the external_location of source ' ~ source_name ~ '.' ~ table_name
+        ) -}}
+    {%- endif -%}
+    {{- return(location.group(1) if location else 'unparsed') -}}
 {%- endmacro %}
 
 

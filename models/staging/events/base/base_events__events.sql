@@ -45,7 +45,7 @@ products as (
 ),
 
 {# an event quarantined for an unknown product is validated again once the catalog knows the product #}
-{{ incremental_landing('source', 'event_id', source_relation=source('events', 'events'), also_changed=[
+{{ incremental_landing('source', 'event_id', landing_table=['events', 'events'], also_changed=[
     "select dt as partition_value from " ~ this ~ " where quarantine_reason = 'orphan_item_id'"
     ~ " and item_id in (select products.product_id from products)",
 ]) }},
@@ -76,7 +76,6 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        landing_fingerprint,
         coalesce({{ clean_text('event_id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
         event_id as raw__event_id,
@@ -129,6 +128,13 @@ validated as (
 
 ),
 
+-- each row with the fingerprint of the partition it was read from, stored to notice a re-delivery
+fingerprinted as (
+
+    {{ with_landing_fingerprint('validated') }}
+
+),
+
 final as (
 
     select
@@ -152,7 +158,7 @@ final as (
         -- the raw row as landed, on quarantined rows only (clean rows are most of the stream)
         {{ quarantined_raw_record(raw_fields) }} as raw_record
 
-    from validated
+    from fingerprinted
 
 )
 

@@ -30,7 +30,7 @@ source as {{ not_materialized() }} (
     select * from {{ source('web', 'identifies') }}
 
 ),
-{{ incremental_landing('source', 'identify_id', source_relation=source('web', 'identifies')) }},
+{{ incremental_landing('source', 'identify_id', landing_table=['web', 'identifies']) }},
 
 numbered as (
 
@@ -56,7 +56,6 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        landing_fingerprint,
         coalesce({{ clean_text('id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
         id as raw__id,
@@ -87,6 +86,13 @@ validated as (
 
 ),
 
+-- each row with the fingerprint of the partition it was read from, stored to notice a re-delivery
+fingerprinted as (
+
+    {{ with_landing_fingerprint('validated') }}
+
+),
+
 final as (
 
     select
@@ -104,7 +110,7 @@ final as (
         -- the row as landed (email pseudonymized), on quarantined rows only
         {{ quarantined_raw_record(raw_fields) }} as raw_record
 
-    from validated
+    from fingerprinted
 
 )
 

@@ -33,7 +33,7 @@ source as {{ not_materialized() }} (
     select * from {{ source('web', 'pages') }}
 
 ),
-{{ incremental_landing('source', 'page_view_id', source_relation=source('web', 'pages')) }},
+{{ incremental_landing('source', 'page_view_id', landing_table=['web', 'pages']) }},
 
 numbered as (
 
@@ -64,7 +64,6 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        landing_fingerprint,
         coalesce({{ clean_text('id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
         id as raw__id,
@@ -99,6 +98,13 @@ validated as (
 
 ),
 
+-- each row with the fingerprint of the partition it was read from, stored to notice a re-delivery
+fingerprinted as (
+
+    {{ with_landing_fingerprint('validated') }}
+
+),
+
 final as (
 
     select
@@ -121,7 +127,7 @@ final as (
         -- the raw row as landed, on quarantined rows only (clean rows are most of the stream)
         {{ quarantined_raw_record(raw_fields) }} as raw_record
 
-    from validated
+    from fingerprinted
 
 )
 
