@@ -6,7 +6,7 @@
 {% macro audit_run_end(results) %}
     {% if not execute %}{{ return('') }}{% endif %}
     {%- set audit_relation = api.Relation.create(
-        database=target.database, schema=target.schema, identifier='audit_run_log') -%}
+        database=target_database(), schema=target.schema, identifier='audit_run_log') -%}
     {% do run_query(create_audit_table_sql(audit_relation)) %}
 
     {%- set state = audit_privacy_state() -%}
@@ -39,17 +39,17 @@
 
 {% macro create_audit_table_sql(relation) %}
     create table if not exists {{ relation }} (
-        invocation_id varchar,
+        invocation_id string,
         run_started_at timestamp,
-        node_id varchar,
-        resource_type varchar,
-        status varchar,
+        node_id string,
+        resource_type string,
+        status string,
         rows_affected bigint,
         execution_time_s double,
-        code_version varchar,
+        code_version string,
         erased_persons_applied bigint,
         personalization_consented_persons bigint,
-        consent_rule varchar
+        consent_rule string
     )
 {% endmacro %}
 
@@ -61,11 +61,11 @@
         'personalization_consented': none,
         'consent_rule': 'most restrictive state wins unless an explicit grant is later than every revocation',
     } -%}
-    {%- set erased = adapter.get_relation(target.database, target.schema, 'int_persons_erased') -%}
+    {%- set erased = adapter.get_relation(target_database(), target.schema, 'int_persons_erased') -%}
     {%- if erased is not none -%}
         {%- do state.update({'erased_persons': run_query('select count(*) from ' ~ erased).columns[0].values()[0]}) -%}
     {%- endif -%}
-    {%- set consent = adapter.get_relation(target.database, target.schema, 'int_consent_current') -%}
+    {%- set consent = adapter.get_relation(target_database(), target.schema, 'int_consent_current') -%}
     {%- if consent is not none -%}
         {%- set sql -%}
             select count(distinct person_id) from {{ consent }}
@@ -74,4 +74,10 @@
         {%- do state.update({'personalization_consented': run_query(sql).columns[0].values()[0]}) -%}
     {%- endif -%}
     {{ return(state) }}
+{% endmacro %}
+
+
+{#- The target's database, or none on engines whose targets have no database level (Spark). -#}
+{% macro target_database() %}
+    {{- return(target.database if target.database is defined else none) -}}
 {% endmacro %}

@@ -90,7 +90,7 @@ stored_keys as (
         dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
         and {{ key_column }} is not null
     {%- else %}
-    select cast(null as varchar) as stored_key
+    select cast(null as string) as stored_key
     where false
     {%- endif %}
 
@@ -146,21 +146,8 @@ stored_keys as (
             || '|' || cast(epoch_ms(last_modified) as varchar),
             ';' order by filename
         )) as landing_fingerprint
-    from read_blob('{{ landing_glob(source_name, table_name) }}')
+    from read_blob('{{ landing_files(source_name, table_name) }}')
     group by 1
-{%- endmacro %}
-
-
-{#- The file glob of a landing table: the first quoted path of its source's rendered external_location, so
-    the location stays written once, in the sources yml. -#}
-{% macro landing_glob(source_name, table_name) -%}
-    {%- set location = modules.re.search("'([^']+)'", source(source_name, table_name) | string) -%}
-    {%- if location is none and execute -%}
-        {{- exceptions.raise_compiler_error(
-            'landing_glob: no quoted file path in the external_location of source ' ~ source_name ~ '.' ~ table_name
-        ) -}}
-    {%- endif -%}
-    {{- return(location.group(1) if location else 'unparsed') -}}
 {%- endmacro %}
 
 

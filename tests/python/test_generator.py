@@ -16,7 +16,7 @@ from tailor.generator.config import PLACEHOLDER_USER_IDS
 from tailor.generator.dirty import REASONS
 from tailor.generator.experiments import REGISTRY, registry_csv
 from tailor.generator.output import ARROW_TYPES
-from tailor.landing import EVENT_TYPES, TABLES
+from tailor.landing import EVENT_TYPES, TABLES, known_values
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = dataclasses.replace(SCALES["tiny"], name="unit", n_persons=300, n_items=120, days=20, chunk_persons=150)
@@ -99,6 +99,9 @@ def _reasons_sql(root: Path) -> dict[str, str]:
     ts, email = TS.format, EMAIL_OK.format
     experiments = ", ".join(f"'{e.experiment_id}'" for e in REGISTRY)
     types = ", ".join(f"'{t}'" for t in EVENT_TYPES)
+
+    def in_list(vocabulary: str) -> str:
+        return "(" + ", ".join(f"'{value}'" for value in known_values(vocabulary)) + ")"
     return {
         "catalog.products": f"""select product_id as key_value, case
             when product_id is null then 'missing_product_id'
@@ -159,13 +162,13 @@ def _reasons_sql(root: Path) -> dict[str, str]:
         "privacy.consent_events": f"""select consent_event_id as key_value, case
             when consent_event_id is null then 'missing_consent_event_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
-            when purpose not in ('analytics', 'personalization', 'marketing') then 'unknown_purpose'
-            when status not in ('granted', 'revoked') then 'invalid_status'
+            when purpose not in {in_list('consent_purpose')} then 'unknown_purpose'
+            when status not in {in_list('consent_status')} then 'invalid_status'
             when {ts('occurred_at')} is null then 'invalid_timestamp' end as reason
             from {src('privacy/consent_events/*.parquet')}""",
         "privacy.erasure_requests": f"""select request_id as key_value, case
             when request_id is null then 'missing_request_id'
-            when identifier_type not in ('email', 'user_id', 'anonymous_id', 'crm_contact_id')
+            when identifier_type not in {in_list('erasure_identifier_type')}
                 then 'unknown_identifier_type'
             when {ts('requested_at')} is null then 'invalid_timestamp' end as reason
             from {src('privacy/erasure_requests/*.parquet')}""",

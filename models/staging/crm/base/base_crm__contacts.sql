@@ -39,21 +39,14 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('Id', 'id'),
-            ('Email', pseudonymize(normalize_email('email'))),
-            ('FirstName', pseudonymize('firstname')),
-            ('LastName', pseudonymize('lastname')),
-            ('Phone', pseudonymize(normalize_phone('phone'))),
-            ('Birthdate', pseudonymize('birthdate')),
-            ('GenderIdentity', 'genderidentity'),
-            ('MailingCountry', 'mailingcountry'),
-            ('MailingCity', pseudonymize('mailingcity')),
-            ('Loyalty_Tier__c', 'loyalty_tier__c'),
-            ('CreatedDate', 'createddate'),
-            ('LastModifiedDate', 'lastmodifieddate'),
-            ('HasOptedOutOfEmail', 'hasoptedoutofemail'),
-        ]) }} as raw_record
+        {{ json_object_text(landed_fields('crm', 'contacts', {
+            'Email': pseudonymize(normalize_email('email')),
+            'FirstName': pseudonymize('firstname'),
+            'LastName': pseudonymize('lastname'),
+            'Phone': pseudonymize(normalize_phone('phone')),
+            'Birthdate': pseudonymize('birthdate'),
+            'MailingCity': pseudonymize('mailingcity'),
+        })) }} as raw_record
 
     from numbered
 
