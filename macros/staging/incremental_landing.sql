@@ -146,7 +146,8 @@ stored_keys as (
             || '|' || cast(epoch_ms(last_modified) as varchar),
             ';' order by filename
         )) as landing_fingerprint
-    from read_blob('{{ landing_files(source_name, table_name) }}')
+    {#- the graph that landing_files reads is there only at execution, not while parsing #}
+    from read_blob('{{ landing_files(source_name, table_name) if execute else "" }}')
     group by 1
 {%- endmacro %}
 
