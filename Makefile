@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-serve lint docs daily
+.PHONY: run test bench bench-serve lint docs daily test-all-partitions
 SCALE ?= sample
 DOCS_PORT ?= 8080
 
@@ -25,3 +25,6 @@ bench-serve: ## serving latency, throughput and a publish swap under load, on th
 lint:
 	.venv/bin/ruff check src tests/python python_models
 	.venv/bin/sqlfluff lint models macros snapshots tests/generic tests/singular --dialect duckdb
+
+test-all-partitions:  ## the weekly whole-table data tests (daily runs test only the partitions they re-read)
+	DBT_PROFILES_DIR=$${DBT_PROFILES_DIR:-profiles} .venv/bin/dbt test --target $${TAILOR_TARGET:-dev} --vars '{data_tests_scope: all}'

@@ -2,19 +2,23 @@
 
     `landing_reprocess_window(landed, also_changed)` renders the CTEs that find the first partition an
     incremental run must (re)read, ending in `reprocess_window` (one row, `reprocess_from_dt`). A partition
-    is read again when its landed row count differs from the rows stored for it: a new partition, a file
-    that landed late in an old one, or a partition rewritten to remove an erased person. `also_changed`
-    lists extra queries returning `partition_value` rows to read again (a quarantine that a later load of
-    a dimension can lift). Nothing changed: the window starts after every landed partition and the run
-    reads nothing. A partition deleted outright is not detected; the model's raw_rows_reconciled test
-    fails then, and a --full-refresh rebuilds it.
+    is read again when its files changed: its landing fingerprint (landing_fingerprints: every file's name,
+    size and modification time) differs from the one stored with its rows, or its landed row count differs
+    from the rows stored for it. That catches a new partition, a file that landed late in an old one, a
+    partition rewritten to remove an erased person, and a corrected re-delivery with the same row count.
+    `also_changed` lists extra queries returning `partition_value` rows to read again (a quarantine that a
+    later load of a dimension can lift). Nothing changed: the window starts after every landed partition
+    and the run reads nothing. A partition deleted outright is not detected; the model's
+    raw_rows_reconciled test fails then, and a --full-refresh rebuilds it.
 
-    Counting rows per partition reads only the files' footers. Call it under is_incremental() only. -#}
+    Counting rows per partition reads only the files' footers; the fingerprint reads only the directory
+    listing. Call it under is_incremental() only. -#}
 {% macro landing_reprocess_window(landed, also_changed=[]) -%}
 stored_partitions as (
     select
         dt as partition_value,
-        count(*) as row_count
+        count(*) as row_count,
+        min(landing_fingerprint) as landing_fingerprint
     from {{ this }}
     group by dt
 ),
@@ -32,9 +36,12 @@ changed_partitions as (
     from landed_partitions
     left join stored_partitions
         on landed_partitions.partition_value = stored_partitions.partition_value
+    left join landing_fingerprints
+        on landed_partitions.partition_value = landing_fingerprints.partition_value
     where
         stored_partitions.row_count is null
         or stored_partitions.row_count != landed_partitions.row_count
+        or stored_partitions.landing_fingerprint is distinct from landing_fingerprints.landing_fingerprint
     {%- for query in also_changed %}
     union all
     {{ query }}
@@ -49,12 +56,19 @@ reprocess_window as (
 
 
 {#- The CTEs an incremental base model reads its landed rows through, after a `not materialized` CTE over
-    the source: `landed` (every partition on a full build, the partitions from `reprocess_window` on
-    otherwise) and `stored_keys` (`stored_key`: the keys stored from the partitions before the window, so a
+    the source: `landing_fingerprints` (one row per landed partition, `partition_value` and
+    `landing_fingerprint`, which the model joins to its final rows by `dt` and stores), `landed` (every
+    partition on a full build, the partitions from `reprocess_window` on otherwise) and `stored_keys` (`stored_key`: the keys stored from the partitions before the window, so a
     copy of one of them in the window is a later copy; none on a full build). `key_column` names the key in
     the model's own table. -#}
-{% macro incremental_landing(source, key_column, also_changed=[]) -%}
-{%- if is_incremental() -%}
+{% macro incremental_landing(source, key_column, landing_table, also_changed=[]) -%}
+landing_fingerprints as (
+
+    {{ landing_fingerprints(landing_table[0], landing_table[1]) }}
+
+),
+
+{% if is_incremental() -%}
 {{ landing_reprocess_window(source, also_changed) }},
 
 {% endif -%}
@@ -90,4 +104,117 @@ stored_keys as (
 {% macro late_event_reprocess_from(high_water_mark) -%}
     {%- set lookback_minutes = (var('late_event_lookback_days') | int) * 24 * 60 -%}
     coalesce(cast({{ add_minutes(high_water_mark, -lookback_minutes) }} as date), cast('0001-01-01' as date))
+{%- endmacro %}
+
+
+{#- The rows of `relation` (a CTE of an incremental base model, with a `dt` date column) with their
+    partition's `landing_fingerprint` from the `landing_fingerprints` CTE that incremental_landing renders. -#}
+{% macro with_landing_fingerprint(relation) -%}
+    select
+        {{ relation }}.*,
+        landing_fingerprints.landing_fingerprint
+    from {{ relation }}
+    left join landing_fingerprints
+        on {{ relation }}.dt = landing_fingerprints.partition_value
+{%- endmacro %}
+
+
+{#- One row per landed partition of a landing table (`partition_value`, `landing_fingerprint`), dispatched
+    by engine. DuckDB: an md5 over the name, size and modification time of every file in the partition's
+    folder, from the directory listing only (read_blob without its content column), never the files; a
+    re-delivered file changes it even when the row count stays the same. File names are taken from their
+    partition folder on, so moving the whole landing area does not change a fingerprint. An engine without
+    an implementation returns no rows: every fingerprint is then null and a partition is re-read on a
+    changed row count only (Spark can build one from its file-source `_metadata` columns). -#}
+{% macro landing_fingerprints(source_name, table_name) -%}
+    {{- return(adapter.dispatch('landing_fingerprints')(source_name, table_name)) -}}
+{%- endmacro %}
+
+{% macro default__landing_fingerprints(source_name, table_name) -%}
+    select
+        cast(null as date) as partition_value,
+        cast(null as varchar) as landing_fingerprint
+    where false
+{%- endmacro %}
+
+{% macro duckdb__landing_fingerprints(source_name, table_name) -%}
+    select
+        cast(regexp_extract(filename, 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date) as partition_value,
+        md5(string_agg(
+            regexp_extract(filename, '(dt=[^/\\]+[/\\].*)$', 1)
+            || '|' || cast(size as varchar)
+            || '|' || cast(epoch_ms(last_modified) as varchar),
+            ';' order by filename
+        )) as landing_fingerprint
+    {#- the graph that landing_files reads is there only at execution, not while parsing #}
+    from read_blob('{{ landing_files(source_name, table_name) if execute else "" }}')
+    group by 1
+{%- endmacro %}
+
+
+{#- Event-grain models downstream of the base models carry each row's `landing_fingerprint`, so they notice a
+    re-delivered partition older than their late-event lookback. `landing_partitions_sql` is a query over
+    the current upstream returning `event_source, dt, landing_fingerprint` (distinct); `first_changed_partition`
+    renders a scalar query: the earliest `dt` of those partitions that the model's table does not store with
+    that fingerprint (a re-delivered or late-landed partition; null when none). -#}
+{% macro first_changed_partition(landing_partitions_sql) -%}
+    (
+        select min(changed_partitions.dt)
+        from (
+            select
+                event_source,
+                dt,
+                landing_fingerprint
+            from ({{ landing_partitions_sql }}) as current_partitions
+            except
+            select
+                event_source,
+                dt,
+                landing_fingerprint
+            from {{ this }}
+        ) as changed_partitions
+    )
+{%- endmacro %}
+
+
+{#- Post-hook of those models: deletes the stored rows whose partition's landing changed and that the run did
+    not write again (an event a corrected re-delivery no longer holds). A row the run wrote carries the
+    partition's current fingerprint; a row left from before carries the old one. -#}
+{% macro delete_redelivered_rows(landing_partitions_sql) -%}
+    delete from {{ this }} as stored
+    where not exists (
+        select 1
+        from ({{ landing_partitions_sql }}) as current_partitions
+        where
+            stored.dt = current_partitions.dt
+            and stored.event_source = current_partitions.event_source
+            and stored.landing_fingerprint = current_partitions.landing_fingerprint
+    )
+{%- endmacro %}
+
+
+{#- The landing partitions of both clean event streams (`event_source`, `dt`, `landing_fingerprint`), as
+    int_events_unified stores them and int_events_identified copies them. -#}
+{% macro event_landing_partitions() -%}
+    select distinct
+        'event' as event_source,
+        dt,
+        landing_fingerprint
+    from {{ ref('stg_events__events') }}
+    union all
+    select distinct
+        'page' as event_source,
+        dt,
+        landing_fingerprint
+    from {{ ref('stg_web__pages') }}
+{%- endmacro %}
+
+
+{#- The landing partitions int_events_identified copies from int_events_unified. -#}
+{% macro identified_landing_partitions() -%}
+    select distinct
+        event_source,
+        dt,
+        landing_fingerprint
+    from {{ ref('int_events_unified') }}
 {%- endmacro %}

@@ -7,14 +7,20 @@
                 raw: source('events', 'events')
                 quarantine: ref('stg_events__events_quarantine')
 
-    Fails with one row showing the three counts when raw != clean + quarantine. -#}
+    Fails with one row showing the three counts when raw != clean + quarantine. Partition-scoped (its `where`
+    is `__new_partitions__`, see macros/testing/partition_scope.sql), it counts the raw and quarantined rows
+    of the same partitions as the clean ones, so the balance stays exact for every partition it reads. -#}
 {% test raw_rows_reconciled(model, raw, quarantine) %}
 
 with
 
 raw_rows as (
 
-    select count(*) as row_count from {{ raw }}
+    select count(*) as row_count
+    from {{ raw }} as landed_rows
+    {% if is_partition_scoped_test() -%}
+    where {{ tested_partitions('landed_rows', model) }}
+    {%- endif %}
 
 ),
 
@@ -26,7 +32,11 @@ clean_rows as (
 
 quarantined_rows as (
 
-    select count(*) as row_count from {{ quarantine }}
+    select count(*) as row_count
+    from {{ quarantine }} as quarantine_rows
+    {% if is_partition_scoped_test() -%}
+    where {{ tested_partitions('quarantine_rows', model) }}
+    {%- endif %}
 
 ),
 

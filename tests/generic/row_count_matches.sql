@@ -7,7 +7,8 @@
               arguments:
                 compare_to: ref('int_events_unified')
 
-    Fails with one row showing both counts when they differ. -#}
+    Fails with one row showing both counts when they differ. Partition-scoped (`where: __new_partitions__`),
+    both sides are counted over the same partitions. -#}
 {% test row_count_matches(model, compare_to) %}
 
 with
@@ -20,7 +21,11 @@ model_rows as (
 
 compared_rows as (
 
-    select count(*) as row_count from {{ compare_to }}
+    select count(*) as row_count
+    from {{ compare_to }} as compare_to_rows
+    {% if is_partition_scoped_test() -%}
+    where {{ tested_partitions('compare_to_rows', model) }}
+    {%- endif %}
 
 ),
 

@@ -1,6 +1,7 @@
 """Incremental builds equal a full refresh: build the tiny dataset, land the held-back day, rewrite an old
-partition (rows removed, as a data owner does for an erasure), build again incrementally, rebuild everything
-from scratch into a second warehouse, and compare row for row."""
+partition (rows removed, as a data owner does for an erasure), build again incrementally, re-deliver the
+oldest partition corrected with the same number of rows (noticed only by its landing fingerprint), build
+again, rebuild everything from scratch into a second warehouse, and compare row for row."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ STEP_TIMEOUT_S = 600
 
 
 @dataclass(frozen=True)
+class Redelivery:
+    """A corrected re-delivery of an old partition: its date, rows, and rows whose item was corrected."""
+
+    dt: str
+    rows: int
+    corrected_rows: int
+    oldest_stored_dt_in_late_window: str
+
+
+@dataclass(frozen=True)
 class Builds:
     incremental: Path
     full_refresh: Path
@@ -42,6 +53,8 @@ class Builds:
     base_rows_rewritten: int
     linked_device_events: int
     linked_device_events_moved: int
+    redelivered: Redelivery
+    scoped_test_sql: str
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:
@@ -170,6 +183,56 @@ def _events_moved_to_login(db: Path, device: str, user: str) -> int:
         ).fetchall()[0][0]
 
 
+def _redeliver_oldest_partition(landing: Path) -> tuple[str, int, int]:
+    """Re-deliver the oldest events partition corrected: the product views carry their items rotated by one
+    (as if the sender had shifted a column), same rows, same count. A landing check by row count cannot see
+    it; the landing fingerprint (file size and modification time) does. Returns dt, rows and rows changed."""
+    oldest = sorted((landing / "events" / "events").glob("dt=*"))[0]
+    path = sorted(oldest.glob("*.parquet"))[0]
+    rewritten = path.with_suffix(".tmp")
+    with duckdb.connect() as con:
+        rows = con.execute(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
+        con.execute(
+            f"""
+            copy (
+                with landed as (
+                    select *, event_type = 'product_view' and item_id is not null as is_view
+                    from read_parquet('{path}', file_row_number = true)
+                )
+                select * exclude (file_row_number, is_view) replace (
+                    case
+                        when is_view then coalesce(
+                            lead(item_id) over (partition by is_view order by file_row_number),
+                            first(item_id) over (partition by is_view order by file_row_number)
+                        )
+                        else item_id
+                    end as item_id
+                )
+                from landed
+                order by file_row_number
+            ) to '{rewritten}' (format parquet)
+            """
+        )
+        changed = con.execute(
+            f"select count(*) from read_parquet('{path}', file_row_number = true) as old"
+            f" inner join read_parquet('{rewritten}', file_row_number = true) as new using (file_row_number)"
+            " where old.item_id is distinct from new.item_id"
+        ).fetchall()[0][0]
+        assert con.execute(f"select count(*) from read_parquet('{rewritten}')").fetchall()[0][0] == rows
+    rewritten.replace(path)
+    return oldest.name.removeprefix("dt="), rows, changed
+
+
+def _late_window_start(db: Path) -> str:
+    """The first partition the late-event lookback alone would re-read in the next build."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return str(
+            con.execute(
+                f"select max(dt) - interval {_lookback_days()} day from main.base_events__events"
+            ).fetchall()[0][0].date()
+        )
+
+
 def _lookback_days() -> int:
     project_vars = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]["tailor"]
     return int(project_vars["late_event_lookback_days"])
@@ -206,11 +269,19 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     linked_device_events_moved = _events_moved_to_login(warehouse, device, user)
     compiled = next((work / "target" / "compiled").rglob("int_events_unified.sql")).read_text()
     compiled_base = next((work / "target" / "compiled").rglob("base_events__events.sql")).read_text()
+    # a corrected re-delivery of the oldest partition, the only change the next build sees
+    late_window_start = _late_window_start(warehouse)
+    redelivered_dt, redelivered_rows, corrected_rows = _redeliver_oldest_partition(work / "data" / "landing" / SCALE)
+    _run(build + dbt_args, env)
     # rerunning the incremental models without new data must change nothing
     incremental_models = (
         "base_events__events base_web__pages int_events_unified int_events_identified int_sessions_sessionized"
     )
     _run([_tool("dbt"), "run", "--select", incremental_models] + dbt_args, env)
+    # the daily data tests of the event tables, scoped to the partitions a daily run re-reads
+    _run([_tool("dbt"), "test", "--select", "int_events_unified int_events_identified", "--exclude",
+          "test_name:no_erased_persons", "--resource-type", "test"] + dbt_args, env)
+    scoped_test_sql = next((work / "target" / "compiled").rglob("unique_int_events_unified_event_id.sql")).read_text()
     incremental = warehouse.rename(work / "incremental.duckdb")
 
     _run(build + ["--full-refresh"] + dbt_args, env)
@@ -225,6 +296,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
         rewritten_rows,
         linked_device_events,
         linked_device_events_moved,
+        Redelivery(redelivered_dt, redelivered_rows, corrected_rows, late_window_start),
+        scoped_test_sql,
     )
 
 
@@ -236,6 +309,39 @@ def test_second_build_ran_incrementally(builds: Builds) -> None:
     # every stored event of the device a new login linked to another person, all before the window, moved
     assert builds.linked_device_events > 0
     assert builds.linked_device_events_moved == builds.linked_device_events
+
+
+def test_daily_data_tests_read_only_the_new_partitions(builds: Builds) -> None:
+    """On an incremental run the event tables' tests read the late-event window, not the whole table (they
+    passed in the fixture); the where placeholder was replaced, not left in the SQL."""
+    assert "scoped_rows.dt as date) >=" in builds.scoped_test_sql
+    assert "__new_partitions__" not in builds.scoped_test_sql
+
+
+def test_corrected_redelivery_is_read_again(builds: Builds) -> None:
+    """The re-delivered partition lies before every window the build re-reads for other reasons, keeps its
+    row count, and its corrected items are what the incremental warehouse stores (the stale ones are gone)."""
+    redelivery = builds.redelivered
+    assert redelivery.corrected_rows > 0
+    assert redelivery.dt < redelivery.oldest_stored_dt_in_late_window
+    with duckdb.connect() as con:
+        con.execute(f"attach '{builds.incremental}' as incremental (read_only)")
+        con.execute(f"attach '{builds.full_refresh}' as full_refresh (read_only)")
+        stored_rows = con.execute(
+            f"select count(*) from incremental.main.base_events__events where dt = '{redelivery.dt}'"
+        ).fetchall()[0][0]
+        stale_items = con.execute(
+            f"""
+            select count(*)
+            from incremental.main.int_events_identified as incremental_events
+            inner join full_refresh.main.int_events_identified as full_refresh_events using (event_id)
+            where
+                incremental_events.dt = '{redelivery.dt}'
+                and incremental_events.item_id is distinct from full_refresh_events.item_id
+            """
+        ).fetchall()[0][0]
+    assert stored_rows == redelivery.rows
+    assert stale_items == 0
 
 
 @pytest.mark.parametrize("table", COMPARED)

@@ -5,7 +5,10 @@
         unique_key='event_id',
         on_schema_change='fail',
         tags=['person_level'],
-        post_hook="{{ delete_erased_rows(identifier_columns={'user_id': 'user_id', 'anonymous_id': 'anonymous_id'}) }}",
+        post_hook=[
+            "{{ delete_erased_rows(identifier_columns={'user_id': 'user_id', 'anonymous_id': 'anonymous_id'}) }}",
+            "{{ delete_redelivered_rows(identified_landing_partitions()) }}",
+        ],
     )
 }}
 
@@ -34,10 +37,20 @@ stored as {{ not_materialized() }} (
     from {{ this }}
 ),
 
-reprocess_window as (
+late_event_window as (
     select
         {{ late_event_reprocess_from('max(dt)') }} as reprocess_from_dt
     from stored
+),
+
+-- a partition int_events_unified rebuilt for a re-delivery before the lookback moves the window back to it
+reprocess_window as (
+    select
+        coalesce(
+            least(late_event_window.reprocess_from_dt, {{ first_changed_partition(identified_landing_partitions()) }}),
+            late_event_window.reprocess_from_dt
+        ) as reprocess_from_dt
+    from late_event_window
 ),
 {%- endif %}
 
@@ -151,7 +164,8 @@ final as (
         events.page_path,
         events.referrer,
         events.referrer_host,
-        events.device_type
+        events.device_type,
+        events.landing_fingerprint
     from events_to_identify as events
     left join user_persons
         on events.user_id = user_persons.user_id

@@ -5,7 +5,10 @@
         unique_key='event_id',
         on_schema_change='fail',
         tags=['identifier_level'],
-        post_hook="{{ delete_erased_rows(identifier_columns={'user_id': 'user_id', 'anonymous_id': 'anonymous_id'}) }}",
+        post_hook=[
+            "{{ delete_erased_rows(identifier_columns={'user_id': 'user_id', 'anonymous_id': 'anonymous_id'}) }}",
+            "{{ delete_redelivered_rows(event_landing_partitions()) }}",
+        ],
     )
 }}
 
@@ -13,16 +16,27 @@
     DuckDB turns the scalar subquery into a filter on the hive `dt` column and skips the older `dt=`
     folders (the staging view must let the filter through for that; see the docs).
     No person is stored here: a later login can move an old device to another person, so the person is
-    looked up at read time (int_events_identified) and this table never goes stale. -#}
+    looked up at read time (int_events_identified) and this table never goes stale.
+    A partition re-delivered or landed late before the lookback (its landing_fingerprint is not stored)
+    moves the window back to it; the post-hook drops what a re-delivery no longer holds. -#}
 
 with
 {%- if is_incremental() %}
 
 -- the first landing partition to re-read (everything when the table is still empty)
-reprocess_window as (
+late_event_window as (
     select
         {{ late_event_reprocess_from('max(dt)') }} as reprocess_from_dt
     from {{ this }}
+),
+
+reprocess_window as (
+    select
+        coalesce(
+            least(late_event_window.reprocess_from_dt, {{ first_changed_partition(event_landing_partitions()) }}),
+            late_event_window.reprocess_from_dt
+        ) as reprocess_from_dt
+    from late_event_window
 ),
 {%- endif %}
 
@@ -74,7 +88,8 @@ behavioral_events as (
         cast(null as string) as page_path,
         cast(null as string) as referrer,
         cast(null as string) as referrer_host,
-        cast(null as string) as device_type
+        cast(null as string) as device_type,
+        landing_fingerprint
     from events
 ),
 
@@ -97,7 +112,8 @@ page_views as (
         page_path,
         referrer,
         referrer_host,
-        device_type
+        device_type,
+        landing_fingerprint
     from pages
 ),
 
@@ -146,7 +162,8 @@ final as (
         cast(page_path as string) as page_path,
         cast(referrer as string) as referrer,
         cast(referrer_host as string) as referrer_host,
-        cast(device_type as string) as device_type
+        cast(device_type as string) as device_type,
+        cast(landing_fingerprint as string) as landing_fingerprint
     from first_copies
 )
 

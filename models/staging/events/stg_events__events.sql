@@ -23,7 +23,8 @@ final as (
         search_query,
         feature_name,
         rec_slot,
-        properties_json
+        properties_json,
+        landing_fingerprint
 
     from events
     where quarantine_reason is null

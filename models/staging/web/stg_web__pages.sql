@@ -20,7 +20,8 @@ final as (
         referrer_host,
         page_title,
         device_type,
-        dt
+        dt,
+        landing_fingerprint
 
     from pages
     where quarantine_reason is null

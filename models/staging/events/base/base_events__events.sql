@@ -35,7 +35,7 @@ products as (
 ),
 
 {# an event quarantined for an unknown product is validated again once the catalog knows the product #}
-{{ incremental_landing('source', 'event_id', also_changed=[
+{{ incremental_landing('source', 'event_id', landing_table=['events', 'events'], also_changed=[
     "select dt as partition_value from " ~ this ~ " where quarantine_reason = 'orphan_item_id'"
     ~ " and item_id in (select products.product_id from products)",
 ]) }},
@@ -111,6 +111,13 @@ validated as (
 
 ),
 
+-- each row with the fingerprint of the partition it was read from, stored to notice a re-delivery
+fingerprinted as (
+
+    {{ with_landing_fingerprint('validated') }}
+
+),
+
 final as (
 
     select
@@ -129,11 +136,12 @@ final as (
         {{ json_record_field('properties', 'feature') }} as feature_name,
         {{ try_cast_as(json_record_field('properties', 'slot'), 'integer') }} as rec_slot,
         properties_json,
+        landing_fingerprint,
         quarantine_reason,
         -- the raw row as landed, on quarantined rows only (clean rows are most of the stream)
         {{ quarantined_raw_record(raw_fields) }} as raw_record
 
-    from validated
+    from fingerprinted
 
 )
 

@@ -21,7 +21,7 @@ source as {{ not_materialized() }} (
     select * from {{ source('web', 'identifies') }}
 
 ),
-{{ incremental_landing('source', 'identify_id') }},
+{{ incremental_landing('source', 'identify_id', landing_table=['web', 'identifies']) }},
 
 numbered as (
 
@@ -71,6 +71,13 @@ validated as (
 
 ),
 
+-- each row with the fingerprint of the partition it was read from, stored to notice a re-delivery
+fingerprinted as (
+
+    {{ with_landing_fingerprint('validated') }}
+
+),
+
 final as (
 
     select
@@ -83,11 +90,12 @@ final as (
         dt,
         filename,
         file_row_number,
+        landing_fingerprint,
         quarantine_reason,
         -- the row as landed (email pseudonymized), on quarantined rows only
         {{ quarantined_raw_record(raw_fields) }} as raw_record
 
-    from validated
+    from fingerprinted
 
 )
 

@@ -21,7 +21,7 @@ source as {{ not_materialized() }} (
     select * from {{ source('web', 'pages') }}
 
 ),
-{{ incremental_landing('source', 'page_view_id') }},
+{{ incremental_landing('source', 'page_view_id', landing_table=['web', 'pages']) }},
 
 numbered as (
 
@@ -76,6 +76,13 @@ validated as (
 
 ),
 
+-- each row with the fingerprint of the partition it was read from, stored to notice a re-delivery
+fingerprinted as (
+
+    {{ with_landing_fingerprint('validated') }}
+
+),
+
 final as (
 
     select
@@ -93,11 +100,12 @@ final as (
         dt,
         filename,
         file_row_number,
+        landing_fingerprint,
         quarantine_reason,
         -- the raw row as landed, on quarantined rows only (clean rows are most of the stream)
         {{ quarantined_raw_record(raw_fields) }} as raw_record
 
-    from validated
+    from fingerprinted
 
 )
 
