@@ -8,6 +8,7 @@
     {%- set audit_relation = api.Relation.create(
         database=target.database, schema=target.schema, identifier='audit_run_log') -%}
     {% do run_query(create_audit_table_sql(audit_relation)) %}
+    {% do run_query('alter table ' ~ audit_relation ~ ' add column if not exists salt_fingerprint varchar') %}
 
     {%- set state = audit_privacy_state() -%}
     {%- set code_version = env_var('TAILOR_CODE_VERSION', 'unknown') -%}
@@ -27,11 +28,13 @@
             ~ ", " ~ (state.erased_persons if state.erased_persons is not none else 'null')
             ~ ", " ~ (state.personalization_consented if state.personalization_consented is not none else 'null')
             ~ ", " ~ dbt.string_literal(state.consent_rule)
+            ~ ", " ~ pii_salt_fingerprint()
             ~ ")"
         ) -%}
     {%- endfor -%}
     {% if rows %}
-        {% do run_query("insert into " ~ audit_relation ~ " values " ~ rows | join(",\n")) %}
+        {% do run_query("insert into " ~ audit_relation ~ " by name select * from (values " ~ rows | join(",\n")
+            ~ ") as audited(" ~ audit_columns() | join(', ') ~ ")") %}
     {% endif %}
     {{ return('') }}
 {% endmacro %}
@@ -49,8 +52,18 @@
         code_version varchar,
         erased_persons_applied bigint,
         personalization_consented_persons bigint,
-        consent_rule varchar
+        consent_rule varchar,
+        salt_fingerprint varchar
     )
+{% endmacro %}
+
+
+{#- The audit table's columns in the order audit_run_end lists its values (the table itself may have been
+    created before a column was added, so rows are inserted by name). -#}
+{% macro audit_columns() %}
+    {{- return(['invocation_id', 'run_started_at', 'node_id', 'resource_type', 'status', 'rows_affected',
+        'execution_time_s', 'code_version', 'erased_persons_applied', 'personalization_consented_persons',
+        'consent_rule', 'salt_fingerprint']) -}}
 {% endmacro %}
 
 

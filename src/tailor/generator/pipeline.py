@@ -42,6 +42,7 @@ from tailor.generator.truth import (
     persons_truth,
     write_truth,
 )
+from tailor.privacy.salt import GENERATED_MARKER
 
 STREAM_KEYS = {"events.events": "event_id", "web.pages": "id", "web.identifies": "id"}
 
@@ -252,6 +253,8 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
     }
     write_truth(truth, manifest=manifest, persons=persons, identifiers=identifiers, dirty_rows=dirty_rows,
                 intervals=intervals, pop=pop, experiments=experiments, tickets=(tickets, ticket_person, ticket_tone))
+    # Synthetic data: the only landing folder a build may pseudonymize with the public default salt.
+    (landing / GENERATED_MARKER).write_text("written by tailor generate: synthetic data\n")
     (landing / "_SUCCESS").write_text("")
     _log(progress, f"done: {manifest['row_counts']['events.events']:,} events landed "
                    f"({time.monotonic() - clock:.0f}s)")
