@@ -81,3 +81,40 @@
             then {{ json_object_text(raw_fields) }}
     end
 {%- endmacro %}
+
+
+{#- The size of a landed record as text: every column of the row, rendered as one string. Records over
+    var('max_record_bytes') are quarantined as `oversized_record` before any other check, so one huge value
+    (a pasted log in a ticket body, a blob in event properties) never reaches parsing, NLP or a join. -#}
+{% macro record_bytes(relation) %}
+    {{- return(adapter.dispatch('record_bytes', 'tailor')(relation)) -}}
+{% endmacro %}
+
+{% macro duckdb__record_bytes(relation) -%}
+    strlen(cast({{ relation }} as varchar))
+{%- endmacro %}
+
+{% macro spark__record_bytes(relation) -%}
+    octet_length(to_json(struct({{ relation }}.*)))
+{%- endmacro %}
+
+{% macro default__record_bytes(relation) -%}
+    {{ exceptions.raise_compiler_error('record_bytes has no implementation for ' ~ target.type) }}
+{%- endmacro %}
+
+
+{#- The `oversized_record` check, first of every base model's list: needs the model's `record_bytes` column. -#}
+{% macro oversized_record_check() %}
+    {{- return(('oversized_record', 'record_bytes > ' ~ var('max_record_bytes'))) -}}
+{% endmacro %}
+
+
+{#- The `implausible_timestamp` check: any of `columns` (parsed timestamps) before var('earliest_valid_timestamp'),
+    such as a 1970 epoch default. Every timestamp of every source goes through it. -#}
+{% macro implausible_timestamp_check(columns) %}
+    {%- set conditions = [] -%}
+    {%- for column in columns -%}
+        {%- do conditions.append(column ~ " < cast('" ~ var('earliest_valid_timestamp') ~ "' as timestamp)") -%}
+    {%- endfor -%}
+    {{- return(('implausible_timestamp', conditions | join(' or '))) -}}
+{% endmacro %}

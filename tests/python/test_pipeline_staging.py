@@ -147,3 +147,17 @@ def test_no_raw_email_in_staging_outputs(warehouse: duckdb.DuckDBPyConnection, t
                 f"select count(*) from {relation} where regexp_matches({column}, ?)", [EMAIL_PATTERN]
             ).fetchall()[0][0]
             assert found == 0, f"{relation}.{column} holds {found} raw email addresses"
+
+
+def test_implausible_birthdates_are_nulled_and_flagged(warehouse: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
+    """Exactly the contacts given a birthdate outside ages 0-120 (in the future, or before 1890) have no birth
+    year and are flagged; every other birth year stays as landed."""
+    planted = json.loads((truth_dir / "manifest.json").read_text()).get("implausible_birthdate_contact_ids")
+    if not planted:
+        pytest.skip("the truth plants no implausible birthdate")
+    flagged = warehouse.sql(
+        "select contact_id, birth_year from stg_crm__contacts where is_birthdate_implausible order by 1"
+    ).fetchall()
+    assert flagged == [(contact_id, None) for contact_id in sorted(planted)]
+    years = warehouse.sql("select min(birth_year), max(birth_year) from stg_crm__contacts").fetchall()[0]
+    assert 1900 < years[0] and years[1] < 2026

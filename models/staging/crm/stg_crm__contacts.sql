@@ -14,6 +14,7 @@ final as (
         has_email,
         phone_hash,
         birth_year,
+        is_birthdate_implausible,
         gender,
         country_code,
         loyalty_tier,

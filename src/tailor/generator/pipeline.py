@@ -191,6 +191,7 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
     marketing_ever = _ever_granted(intervals, pop.n, "marketing")
     srng = np.random.default_rng([seed, 2])
     contacts = crm.contacts(srng, pop, start_s, first_active, marketing_ever)
+    contacts, implausible_birthdates = crm.plant_implausible_birthdates(np.random.default_rng([seed, 3]), contacts)
     first_item = _first_items(orders, items, catalog.product_id)
     tickets, ticket_person, ticket_tone = support.tickets(srng, pop, catalog, orders, first_item, sim_end_s)
     sightings.add_snapshots(orders, consent, assignments, contacts, tickets)
@@ -249,6 +250,7 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
         "shared_anonymous_ids": sorted(set(pop.dev_anon[pop.dev_shared])),
         "currency_rates_to_usd": CURRENCY_RATES_TO_USD,
         "personas": list(PERSONAS),
+        "implausible_birthdate_contact_ids": implausible_birthdates,
         "experiments": [e.experiment_id for e in REGISTRY],
     }
     write_truth(truth, manifest=manifest, persons=persons, identifiers=identifiers, dirty_rows=dirty_rows,

@@ -24,6 +24,7 @@ numbered as (
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('product_id') }} as product_id,
         {{ clean_text('title') }} as title,
         {{ clean_text('description') }} as description,
@@ -73,9 +74,11 @@ final as (
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_product_id', 'product_id is null'),
             ('duplicate_product_id', 'copy_number > 1'),
             ('negative_price', 'price < 0'),
+            implausible_timestamp_check(['created_at', 'updated_at']),
         ]) }} as quarantine_reason
 
     from converted

@@ -24,6 +24,7 @@ numbered as (
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ pseudonymize(normalize_email('email')) }} as email_hash,
@@ -77,12 +78,16 @@ final as (
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_order_id', 'order_id is null'),
             ('duplicate_order_id', 'copy_number > 1'),
             ('missing_customer_id', 'customer_id is null'),
             ('invalid_timestamp', 'ordered_at is null or (has_updated_at_text and updated_at is null)'),
+            implausible_timestamp_check(['ordered_at', 'updated_at']),
             ('unknown_currency', 'not is_known_currency'),
             ('negative_amount', 'subtotal < 0 or discount_amount < 0 or shipping_amount < 0 or total_amount < 0'),
+            ('total_mismatch', 'abs(total_amount - (subtotal - coalesce(discount_amount, 0) + coalesce(shipping_amount, 0))) > '
+                ~ var('order_total_tolerance')),
         ]) }} as quarantine_reason
 
     from converted

@@ -24,11 +24,12 @@ numbered as (
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('id') }} as contact_id,
         {{ normalize_email('email') }} as email_normalized,
         {{ pseudonymize(normalize_email('email')) }} as email_hash,
         {{ pseudonymize(normalize_phone('phone')) }} as phone_hash,
-        extract(year from {{ try_cast_as('trim(birthdate)', 'date') }}) as birth_year,
+        {{ try_cast_as('trim(birthdate)', 'date') }} as birth_date,
         lower({{ clean_text('genderidentity') }}) as gender_text,
         {{ country_match_key('mailingcountry') }} as country_key,
         lower({{ clean_text('loyalty_tier__c') }}) as loyalty_tier_text,
@@ -59,10 +60,27 @@ renamed as (
 
 ),
 
+plausible as (
+
+    select
+        *,
+        coalesce(
+            birth_date > cast(coalesce(updated_at, created_at) as date)
+            or birth_date < cast(coalesce(updated_at, created_at) as date) - interval {{ var('max_age_years') }} year,
+            false
+        ) as is_birthdate_implausible
+
+    from renamed
+
+),
+
 standardized as (
 
     select
-        renamed.*,
+        renamed.* exclude (renamed.birth_date),
+        -- an age outside 0..max_age_years when the record was written is a typo or a placeholder: no birth year
+        -- is better than a guessed one
+        case when not renamed.is_birthdate_implausible then extract(year from renamed.birth_date) end as birth_year,
         renamed.email_hash is not null as has_email,
         case
             when renamed.gender_text in ('female', 'f', 'woman', 'w') then 'female'
@@ -78,7 +96,7 @@ standardized as (
                 then renamed.loyalty_tier_text
         end as loyalty_tier
 
-    from renamed
+    from plausible as renamed
     left join country_codes
         on renamed.country_key = country_codes.country_alias
 
@@ -89,10 +107,12 @@ final as (
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_contact_id', 'contact_id is null'),
             ('duplicate_contact_id', 'copy_number > 1'),
             ('malformed_email', 'email_normalized is not null and not ' ~ is_valid_email('email_normalized')),
             ('invalid_timestamp', 'created_at is null or (has_updated_at_text and updated_at is null)'),
+            implausible_timestamp_check(['created_at', 'updated_at']),
         ]) }} as quarantine_reason
 
     from standardized
