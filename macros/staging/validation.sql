@@ -118,3 +118,22 @@
     {%- endfor -%}
     {{- return(('implausible_timestamp', conditions | join(' or '))) -}}
 {% endmacro %}
+
+
+{#- Change streams (orders, contacts, products: sources with an update timestamp). A key landed with several
+    update timestamps is a series of versions: the latest valid one is current (the clean model), the
+    earlier valid ones are history (the _history model), and only a copy of a version already landed (same
+    key, same update timestamp) is a duplicate. The copy key number_copies numbers: -#}
+{% macro version_copy_key(key, updated_at_text) -%}
+    {{ key }} || '@' || coalesce({{ updated_at_text }}, '')
+{%- endmacro %}
+
+{#- True on the current version of a key: the valid row (no quarantine_reason) with the latest updated_at,
+    ties broken by the later landed row. Reads the model's `quarantine_reason`, `updated_at`, `filename` and
+    `file_row_number`; null-free. -#}
+{% macro is_latest_version(key) -%}
+    (quarantine_reason is null and row_number() over (
+        partition by {{ key }}, quarantine_reason is null
+        order by updated_at desc nulls last, filename desc, file_row_number desc nulls last
+    ) = 1)
+{%- endmacro %}

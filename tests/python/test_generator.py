@@ -152,7 +152,7 @@ def _reasons_sql(root: Path) -> dict[str, str]:
         "commerce.orders": f"""select order_id as key_value, case
             when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when order_id is null then 'missing_order_id'
-            when {dup('order_id', False)} then 'duplicate_order_id'
+            when {dup('order_id, updated_at', False)} then 'duplicate_order_id'
             when customer_id is null then 'missing_customer_id'
             when {ts('created_at')} is null then 'invalid_timestamp'
             when {old('created_at', 'updated_at')} then 'implausible_timestamp'

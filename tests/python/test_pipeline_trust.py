@@ -153,3 +153,32 @@ def test_salt_refusal_rule(tmp_path: Path) -> None:
     (tmp_path / GENERATED_MARKER).write_text("")
     assert refusal(DEFAULT_PII_SALT, tmp_path) is None
     assert salt_fingerprint("a") != salt_fingerprint("b") and "a-secret" not in salt_fingerprint("a-secret")
+
+
+def test_erase_landing_counts_by_default_and_rewrites_on_apply(scratch: Path) -> None:
+    """`tailor erase-landing` is a dry run unless told to apply; applied, no landed row of an erased person is
+    left (order lines of their orders included) and every other row is kept; both runs are audited."""
+    from tailor.landing_erasure import run_erasure
+
+    landing, db = scratch / "landing", scratch / "warehouse.duckdb"
+    before = {p: p.read_bytes() for p in landing.rglob("*.parquet")}
+    dry = run_erasure(landing, db, apply=False)
+    erased = sum(r.erased_rows for r in dry)
+    assert erased > 0 and {r.table for r in dry if r.erased_rows} >= {"events.events", "crm.contacts"}
+    assert {p: p.read_bytes() for p in landing.rglob("*.parquet")} == before, "a dry run changed a file"
+    applied = run_erasure(landing, db, apply=True)
+    assert [(r.path, r.erased_rows) for r in applied] == [(r.path, r.erased_rows) for r in dry]
+    rows_after = {str(p): n for p, n in _row_counts(landing).items()}
+    for r in applied:
+        assert rows_after[str(r.path)] == r.rows - r.erased_rows
+    assert sum(r.erased_rows for r in run_erasure(landing, db, apply=False)) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        audited = con.sql(
+            "select status, rows_affected from audit_run_log where node_id = 'tailor erase-landing' "
+            "order by run_started_at"
+        ).fetchall()
+    assert audited == [("dry_run", erased), ("applied", erased), ("dry_run", 0)]
+
+
+def _row_counts(landing: Path) -> dict[Path, int]:
+    return {p: pq.read_metadata(p).num_rows for p in landing.rglob("*.parquet")}

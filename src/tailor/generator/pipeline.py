@@ -220,6 +220,12 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
         visible = table["_visible_at"].to_numpy()[planted.base]
         dirty_parts.append(dirty_frame(name, planted, text.day_index(visible)))
         full[name] = pa.concat_tables([table, planted.rows])
+    # The orders extract is a change stream: refunded orders also land as the version before the refund, first.
+    order_versions = output.earlier_order_versions(np.random.default_rng([seed, 4]), orders, end_s)
+    full["commerce.orders"] = pa.concat_tables(
+        [order_versions, full["commerce.orders"].append_column(
+            "_version_at", pa.array(np.full(full["commerce.orders"].num_rows, np.inf)))],
+        promote_options="default")
     for name, table in full.items():
         output.write_snapshot(landing, name, output.snapshot_as_of(name, table, end_s))
         for d in range(end_day + 1, sim_end_day + 1):
@@ -251,6 +257,8 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
         "currency_rates_to_usd": CURRENCY_RATES_TO_USD,
         "personas": list(PERSONAS),
         "implausible_birthdate_contact_ids": implausible_birthdates,
+        # orders landed with an earlier version too: the latest (refunded) must win, the earlier is history
+        "refunded_order_versions": sorted(order_versions["order_id"].to_pylist()),
         "experiments": [e.experiment_id for e in REGISTRY],
     }
     write_truth(truth, manifest=manifest, persons=persons, identifiers=identifiers, dirty_rows=dirty_rows,

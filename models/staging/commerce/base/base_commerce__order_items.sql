@@ -11,14 +11,14 @@ source as {{ not_materialized() }} (
 orders as (
 
     select order_id from {{ ref('base_commerce__orders') }}
-    where quarantine_reason is null
+    where is_latest_version
 
 ),
 
 products as (
 
     select product_id from {{ ref('base_catalog__products') }}
-    where quarantine_reason is null
+    where is_latest_version
 
 ),
 

@@ -16,8 +16,12 @@ currency_rates as (
 
 numbered as (
 
-    {#- copy_number > 1: a later copy of a key already landed -#}
-    {{ number_copies('source', clean_text('order_id'), landing_row_order('commerce', 'source')) }}
+    {#- copy_number > 1: a later copy of a version (key and update time) already landed -#}
+    {{ number_copies(
+        'source',
+        version_copy_key(clean_text('order_id'), clean_text('updated_at')),
+        landing_row_order('commerce', 'source'),
+    ) }}
 
 ),
 
@@ -73,7 +77,7 @@ converted as (
 
 ),
 
-final as (
+validated as (
 
     select
         *,
@@ -91,6 +95,16 @@ final as (
         ]) }} as quarantine_reason
 
     from converted
+
+),
+
+final as (
+
+    select
+        *,
+        {{ is_latest_version('order_id') }} as is_latest_version
+
+    from validated
 
 )
 

@@ -16,8 +16,12 @@ country_codes as (
 
 numbered as (
 
-    {#- copy_number > 1: a later copy of a key already landed -#}
-    {{ number_copies('source', clean_text('id'), landing_row_order('crm', 'source')) }}
+    {#- copy_number > 1: a later copy of a version (key and update time) already landed -#}
+    {{ number_copies(
+        'source',
+        version_copy_key(clean_text('id'), clean_text('lastmodifieddate')),
+        landing_row_order('crm', 'source'),
+    ) }}
 
 ),
 
@@ -102,7 +106,7 @@ standardized as (
 
 ),
 
-final as (
+validated as (
 
     select
         *,
@@ -116,6 +120,16 @@ final as (
         ]) }} as quarantine_reason
 
     from standardized
+
+),
+
+final as (
+
+    select
+        *,
+        {{ is_latest_version('contact_id') }} as is_latest_version
+
+    from validated
 
 )
 

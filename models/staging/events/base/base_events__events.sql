@@ -40,7 +40,7 @@ source as {{ not_materialized() }} (
 products as (
 
     select product_id from {{ ref('base_catalog__products') }}
-    where quarantine_reason is null
+    where is_latest_version
 
 ),
 
