@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 STEP_TIMEOUT_S = 300
 
 Dbt = Callable[..., subprocess.CompletedProcess]
+# The staging base models stored as tables: they keep landed rows until the landing files lose them.
+STORED_STAGING = ("base_events__events", "base_web__pages", "base_web__identifies", "base_privacy__consent_events")
 
 
 def _env_path(name: str) -> Path:
@@ -155,9 +157,10 @@ def test_salt_refusal_rule(tmp_path: Path) -> None:
     assert salt_fingerprint("a") != salt_fingerprint("b") and "a-secret" not in salt_fingerprint("a-secret")
 
 
-def test_erase_landing_counts_by_default_and_rewrites_on_apply(scratch: Path) -> None:
+def test_erase_landing_counts_by_default_and_rewrites_on_apply(scratch: Path, dbt: Dbt) -> None:
     """`tailor erase-landing` is a dry run unless told to apply; applied, no landed row of an erased person is
-    left (order lines of their orders included) and every other row is kept; both runs are audited."""
+    left (order lines of their orders included) and every other row is kept; both runs are audited. The next
+    run re-reads the rewritten partitions, so the stored staging tables lose the rows too."""
     from tailor.landing_erasure import run_erasure
 
     landing, db = scratch / "landing", scratch / "warehouse.duckdb"
@@ -178,6 +181,18 @@ def test_erase_landing_counts_by_default_and_rewrites_on_apply(scratch: Path) ->
             "order by run_started_at"
         ).fetchall()
     assert audited == [("dry_run", erased), ("applied", erased), ("dry_run", 0)]
+    with duckdb.connect(str(db), read_only=True) as con:
+        tombstoned = con.sql("select identifier_value from int_erasure_tombstones "
+                             "where identifier_type in ('user_id', 'anonymous_id')").fetchall()
+    assert tombstoned
+    rerun = dbt("run", "--select", " ".join(STORED_STAGING))
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("create temp table erased_ids as select unnest(?::varchar[]) as v", [[v for (v,) in tombstoned]])
+        for table in STORED_STAGING:
+            left = con.sql(f"select count(*) from {table} where anonymous_id in (select v from erased_ids) "
+                           "or user_id in (select v from erased_ids)").fetchall()[0][0]
+            assert left == 0, f"{table} still holds {left} rows of erased persons"
 
 
 def _row_counts(landing: Path) -> dict[Path, int]:
