@@ -112,11 +112,8 @@
 {#- The `implausible_timestamp` check: any of `columns` (parsed timestamps) before var('earliest_valid_timestamp'),
     such as a 1970 epoch default. Every timestamp of every source goes through it. -#}
 {% macro implausible_timestamp_check(columns) %}
-    {%- set conditions = [] -%}
-    {%- for column in columns -%}
-        {%- do conditions.append(column ~ " < cast('" ~ var('earliest_valid_timestamp') ~ "' as timestamp)") -%}
-    {%- endfor -%}
-    {{- return(('implausible_timestamp', conditions | join(' or '))) -}}
+    {%- set earliest = " < cast('" ~ var('earliest_valid_timestamp') ~ "' as timestamp)" -%}
+    {{- return(('implausible_timestamp', columns | join(earliest ~ ' or ') ~ earliest)) -}}
 {% endmacro %}
 
 
