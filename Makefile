@@ -1,4 +1,4 @@
-.PHONY: run test bench lint docs
+.PHONY: run test bench bench-serve lint docs
 SCALE ?= sample
 
 run:        ## generate sample data if missing, dbt build, print a summary
@@ -9,6 +9,9 @@ test:       ## lint + pytest + dbt build with all tests on tiny data
 
 bench:      ## speed and memory at a scale: make bench SCALE=m
 	scripts/bootstrap.sh && .venv/bin/tailor bench --scale $(SCALE)
+
+bench-serve: ## serving latency, throughput and a publish swap under load, on the built warehouse: make bench-serve SCALE=m
+	scripts/bootstrap.sh && .venv/bin/tailor bench-serve --scale $(SCALE)
 
 lint:
 	.venv/bin/ruff check src tests/python python_models

@@ -15,10 +15,10 @@ import pandas as pd
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from implicit.cpu.bpr import BayesianPersonalizedRanking
-from threadpoolctl import threadpool_limits
 
 from tailor.frames import take_strings
 from tailor.recommend.data import InteractionMatrix, confidence_matrix, index_of
+from tailor.recommend.threads import one_blas_thread
 from tailor.recommend.topk import DEFAULT_BLOCK_SIZE, blocked_top_k
 
 
@@ -86,7 +86,7 @@ def fit_cf(interactions: InteractionMatrix, params: CFParams | None = None) -> C
     item_cols = np.flatnonzero(np.bincount(weights.indices, minlength=weights.shape[1]) > 0)
     trimmed = weights[user_rows][:, item_cols].tocsr()
     confidence = confidence_matrix(trimmed, params.alpha, params.confidence, params.epsilon)
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         model = _implicit_model(params)
         if trimmed.nnz:
             model.fit(confidence, show_progress=False)
@@ -104,26 +104,34 @@ def fit_cf(interactions: InteractionMatrix, params: CFParams | None = None) -> C
     )
 
 
-def recalculate_users(model: CFModel, user_items: sp.csr_matrix) -> np.ndarray:
+def regularized_gram(model: CFModel) -> np.ndarray:
+    """YtY + reg I of the model's item factors (float64): the part of every fold-in solve that does not
+    depend on the user, so a caller folding in one user per request computes it once."""
+    item_factors = model.item_factors.astype(np.float64)
+    with one_blas_thread():
+        return item_factors.T @ item_factors + model.params.regularization * np.eye(item_factors.shape[1])
+
+
+def recalculate_users(model: CFModel, user_items: sp.csr_matrix, gram: np.ndarray | None = None) -> np.ndarray:
     """Fold new or changed users into the model without retraining: one exact ALS least-squares step.
 
     `user_items` holds raw weights on the model's item axis (one row per user). Solves
     (YtY + Yt(Cu - I)Y + reg I) x = Yt Cu p per user, the step ALS itself takes; meant for the users
     that changed since the last fit (a full refit is cheaper for everyone). For BPR it approximates.
+    `gram`: `regularized_gram(model)` when the caller keeps it (computed here otherwise).
     """
     params = model.params
     user_items = sp.csr_matrix(user_items, dtype=np.float32)
     user_items.data[user_items.data < 0] = 0.0
     user_items.eliminate_zeros()
     confidence = confidence_matrix(user_items, params.alpha, params.confidence, params.epsilon)
-    item_factors = model.item_factors.astype(np.float64)
-    n_factors = item_factors.shape[1]
+    gram = regularized_gram(model) if gram is None else gram
+    n_factors = gram.shape[0]
     result = np.zeros((user_items.shape[0], n_factors), dtype=np.float32)
-    with threadpool_limits(1, "blas"):
-        gram = item_factors.T @ item_factors + params.regularization * np.eye(n_factors)
+    with one_blas_thread():
         for row in np.flatnonzero(np.diff(confidence.indptr) > 0):
             span = slice(confidence.indptr[row], confidence.indptr[row + 1])
-            factors = item_factors[confidence.indices[span]]
+            factors = model.item_factors[confidence.indices[span]].astype(np.float64)
             conf = confidence.data[span].astype(np.float64)
             lhs = gram + (factors.T * (conf - 1.0)) @ factors
             result[row] = np.linalg.solve(lhs, factors.T @ conf)

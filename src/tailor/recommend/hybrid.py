@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import rankdata
-from threadpoolctl import threadpool_limits
 
 from tailor.frames import take_strings
 from tailor.recommend.collaborative import CFModel, CFParams, fit_cf
@@ -38,6 +37,7 @@ from tailor.recommend.popularity import (
     rank_keys,
     segment_popularity,
 )
+from tailor.recommend.threads import one_blas_thread
 from tailor.recommend.topk import DEFAULT_BLOCK_SIZE, iter_blocks, plan_chunk, top_k_rows, transposed
 
 REC_SOURCES: tuple[str, ...] = ("hybrid", "collaborative", "content", "segment_popularity", "global_popularity")
@@ -554,7 +554,7 @@ def recommend_from(
         out_source[positions] = source
 
     blocks = list(iter_blocks(scored.size, plan.rows_per_block))
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         if threads <= 1 or len(blocks) <= 1:
             for start, stop in blocks:
                 score_block(start, stop)

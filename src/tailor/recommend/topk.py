@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
+
+from tailor.recommend.threads import one_blas_thread
 
 DEFAULT_BLOCK_SIZE = 2048
 MAX_BLOCK_BYTES = 256 * 1024 * 1024
@@ -123,7 +124,7 @@ def blocked_top_k(
     buffer = np.empty((rows, width), dtype=np.float32)
     indices = np.zeros((n_users, k), dtype=np.int32)
     scores = np.full((n_users, k), -np.inf, dtype=np.float32)
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         for start, stop in iter_blocks(n_users, rows):
             block = buffer[: stop - start]
             np.matmul(users[start:stop], item_t, out=block)

@@ -1,0 +1,1 @@
+"""Online serving over the published marts: `tailor serve` (FastAPI on uvicorn). See docs/serving.md."""
