@@ -17,3 +17,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --no-deps -e .
   echo "$want" > "$stamp"
 fi
+# The Spark engine's packages (requirements-spark.txt), only for the spark target.
+if [ "${TAILOR_TARGET:-}" = "spark" ]; then
+  spark_stamp=.venv/.tailor-spark-installed
+  spark_want="$(sha256sum requirements-spark.txt | cut -d' ' -f1)"
+  if [ ! -f "$spark_stamp" ] || [ "$(cat "$spark_stamp")" != "$spark_want" ]; then
+    echo "==> installing the Spark engine (requirements-spark.txt)"
+    .venv/bin/python -m pip install --quiet -r requirements-spark.txt
+    echo "$spark_want" > "$spark_stamp"
+  fi
+fi

@@ -6,9 +6,12 @@
 {% macro audit_run_end(results) %}
     {% if not execute %}{{ return('') }}{% endif %}
     {%- set audit_relation = api.Relation.create(
-        database=target.database, schema=target.schema, identifier='audit_run_log') -%}
+        database=target_database(), schema=target.schema, identifier='audit_run_log') -%}
     {% do run_query(create_audit_table_sql(audit_relation)) %}
-    {% do run_query('alter table ' ~ audit_relation ~ ' add column if not exists salt_fingerprint varchar') %}
+    {%- if target.type == 'duckdb' -%}
+        {#- an audit table created before the salt fingerprint was recorded gets the column (last, as created) -#}
+        {% do run_query('alter table ' ~ audit_relation ~ ' add column if not exists salt_fingerprint varchar') %}
+    {%- endif %}
 
     {%- set state = audit_privacy_state() -%}
     {%- set code_version = env_var('TAILOR_CODE_VERSION', 'unknown') -%}
@@ -33,8 +36,7 @@
         ) -%}
     {%- endfor -%}
     {% if rows %}
-        {% do run_query("insert into " ~ audit_relation ~ " by name select * from (values " ~ rows | join(",\n")
-            ~ ") as audited(" ~ audit_columns() | join(', ') ~ ")") %}
+        {% do run_query("insert into " ~ audit_relation ~ " values " ~ rows | join(",\n")) %}
     {% endif %}
     {{ return('') }}
 {% endmacro %}
@@ -42,28 +44,19 @@
 
 {% macro create_audit_table_sql(relation) %}
     create table if not exists {{ relation }} (
-        invocation_id varchar,
+        invocation_id string,
         run_started_at timestamp,
-        node_id varchar,
-        resource_type varchar,
-        status varchar,
+        node_id string,
+        resource_type string,
+        status string,
         rows_affected bigint,
         execution_time_s double,
-        code_version varchar,
+        code_version string,
         erased_persons_applied bigint,
         personalization_consented_persons bigint,
-        consent_rule varchar,
-        salt_fingerprint varchar
+        consent_rule string,
+        salt_fingerprint string
     )
-{% endmacro %}
-
-
-{#- The audit table's columns in the order audit_run_end lists its values (the table itself may have been
-    created before a column was added, so rows are inserted by name). -#}
-{% macro audit_columns() %}
-    {{- return(['invocation_id', 'run_started_at', 'node_id', 'resource_type', 'status', 'rows_affected',
-        'execution_time_s', 'code_version', 'erased_persons_applied', 'personalization_consented_persons',
-        'consent_rule', 'salt_fingerprint']) -}}
 {% endmacro %}
 
 
@@ -74,11 +67,11 @@
         'personalization_consented': none,
         'consent_rule': 'most restrictive state wins unless an explicit grant is later than every revocation',
     } -%}
-    {%- set erased = adapter.get_relation(target.database, target.schema, 'int_persons_erased') -%}
+    {%- set erased = adapter.get_relation(target_database(), target.schema, 'int_persons_erased') -%}
     {%- if erased is not none -%}
         {%- do state.update({'erased_persons': run_query('select count(*) from ' ~ erased).columns[0].values()[0]}) -%}
     {%- endif -%}
-    {%- set consent = adapter.get_relation(target.database, target.schema, 'int_consent_current') -%}
+    {%- set consent = adapter.get_relation(target_database(), target.schema, 'int_consent_current') -%}
     {%- if consent is not none -%}
         {%- set sql -%}
             select count(distinct person_id) from {{ consent }}
@@ -87,4 +80,10 @@
         {%- do state.update({'personalization_consented': run_query(sql).columns[0].values()[0]}) -%}
     {%- endif -%}
     {{ return(state) }}
+{% endmacro %}
+
+
+{#- The target's database, or none on engines whose targets have no database level (Spark). -#}
+{% macro target_database() %}
+    {{- return(target.database if target.database is defined else none) -}}
 {% endmacro %}

@@ -6,7 +6,7 @@
 {#- on-run-end hook: drops the temporary and backup relations dbt's materializations leave behind
     (`<model>__dbt_tmp<timestamp>`, `<model>__dbt_backup`) in every schema of the target database. -#}
 {% macro drop_leftover_relations() %}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or target.type != 'duckdb' -%}{{ return('') }}{%- endif -%}
     {%- for relation in warehouse_relations() if is_leftover_relation_name(relation.identifier) -%}
         {%- do adapter.drop_relation(relation) -%}
         {{- log('dropped leftover relation ' ~ relation, info=true) -}}
@@ -18,7 +18,7 @@
 {#- on-run-end hook, after drop_leftover_relations: fails the run when a relation of the warehouse is neither
     a node of this project nor a known system table, naming each. -#}
 {% macro check_relation_inventory() %}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or target.type != 'duckdb' -%}{{ return('') }}{%- endif -%}
     {%- set expected = project_relation_names() -%}
     {%- set unknown = [] -%}
     {%- for relation in warehouse_relations() -%}

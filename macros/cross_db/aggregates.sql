@@ -16,6 +16,15 @@
     (array_agg({{ expr }} order by {{ order_by | join(', ') }}) filter (where {{ condition }}))[1]
 {%- endmacro %}
 
+{#- Spark: min_by over a struct of the order keys; the struct wraps the value so a null value on the
+    first row stays null (min_by would otherwise still return it: it does not skip nulls in the value). -#}
+{% macro spark__value_at_min(expr, order_by, condition) -%}
+    min_by(
+        case when {{ condition }} then named_struct('value', {{ expr }}) end,
+        case when {{ condition }} then struct({{ order_by | join(', ') }}) end
+    ).value
+{%- endmacro %}
+
 
 {#- A window's partition key for the groups of `columns`: on DuckDB a 64-bit hash of the columns leads
     them, so the sort compares one integer instead of long texts, and the columns follow it, so a collision
@@ -46,4 +55,9 @@
 {#- Snowflake's signed 64-bit hash(); BigQuery: farm_fingerprint (adapter override) -#}
 {% macro default__hash_bucket(expr, buckets) -%}
     mod(abs(hash({{ expr }})), {{ buckets }})
+{%- endmacro %}
+
+{#- Spark: xxhash64, non-negative by pmod. -#}
+{% macro spark__hash_bucket(expr, buckets) -%}
+    pmod(xxhash64({{ expr }}), {{ buckets }})
 {%- endmacro %}

@@ -18,6 +18,14 @@
     end
 {%- endmacro %}
 
+{#- Spark: text that parses as a JSON object into a map; arrays, scalars and malformed text give null. -#}
+{% macro spark__json_is_object(expr) -%}
+    case
+        when from_json({{ expr }}, 'map<string, string>') is not null then true
+        when {{ expr }} is not null then false
+    end
+{%- endmacro %}
+
 
 {#- Parse JSON text once into a record holding the named top-level fields as text (null when absent);
     read a field with json_record_field(). Call it on valid JSON only. -#}
@@ -37,6 +45,14 @@
     try_parse_json({{ expr }})
 {%- endmacro %}
 
+{% macro spark__json_parse_fields(expr, fields) -%}
+    {%- set structure = [] -%}
+    {%- for field in fields -%}
+        {%- do structure.append('`' ~ field ~ '`: string') -%}
+    {%- endfor -%}
+    from_json({{ expr }}, 'struct<{{ structure | join(", ") }}>')
+{%- endmacro %}
+
 
 {#- One field, as text, of a record built by json_parse_fields(). -#}
 {% macro json_record_field(record, field) %}
@@ -48,7 +64,11 @@
 {%- endmacro %}
 
 {% macro default__json_record_field(record, field) -%}
-    struct_extract({{ record }}, '{{ field }}')::varchar
+    struct_extract({{ record }}, '{{ field }}')::string
+{%- endmacro %}
+
+{% macro spark__json_record_field(record, field) -%}
+    {{ record }}['{{ field }}']
 {%- endmacro %}
 
 
@@ -62,7 +82,7 @@
         {%- for key, value in pairs %}
         '{{ key }}', {{ value }}{{ "," if not loop.last }}
         {%- endfor %}
-    ) as varchar)
+    ) as string)
 {%- endmacro %}
 
 {% macro default__json_object_text(pairs) -%}
@@ -71,4 +91,13 @@
         '{{ key }}', {{ value }}{{ "," if not loop.last }}
         {%- endfor %}
     ))
+{%- endmacro %}
+
+{#- Spark: to_json drops null fields unless told not to. -#}
+{% macro spark__json_object_text(pairs) -%}
+    to_json(named_struct(
+        {%- for key, value in pairs %}
+        '{{ key }}', {{ value }}{{ "," if not loop.last }}
+        {%- endfor %}
+    ), map('ignoreNullFields', 'false'))
 {%- endmacro %}

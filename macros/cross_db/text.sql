@@ -38,6 +38,14 @@
     split({{ expr }}, '{{ delimiter }}')
 {%- endmacro %}
 
+{#- Spark: split takes a regex, so the delimiter is quoted; parts trimmed, empty ones dropped. -#}
+{% macro spark__split_to_array(expr, delimiter) -%}
+    filter(
+        transform(split({{ expr }}, {{ spark_string_literal('\\Q' ~ delimiter ~ '\\E') }}), part -> trim(part)),
+        part -> part != ''
+    )
+{%- endmacro %}
+
 
 {#- Text with accents removed ('España' -> 'Espana'), for matching free-text names. -#}
 {% macro remove_diacritics(expr) %}
@@ -50,6 +58,15 @@
 
 {% macro default__remove_diacritics(expr) -%}
     {{ expr }}
+{%- endmacro %}
+
+{#- Spark has no accent folding: the Latin letters with diacritics that names and countries use, mapped. -#}
+{% macro spark__remove_diacritics(expr) -%}
+    translate(
+        {{ expr }},
+        'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžČčĆćŁłŃńŚśŹźŻżŘřŤťĎďŇňĚěŮů',
+        'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyySsZzCcCcLlNnSsZzZzRrTtDdNnEeUu'
+    )
 {%- endmacro %}
 
 
@@ -70,6 +87,11 @@
 
 {% macro default__trim_whitespace(expr) -%}
     trim({{ expr }})
+{%- endmacro %}
+
+{#- Spark's trim() removes spaces only. -#}
+{% macro spark__trim_whitespace(expr) -%}
+    regexp_replace({{ expr }}, {{ spark_string_literal('^[ \\t\\n\\r]+|[ \\t\\n\\r]+$') }}, '')
 {%- endmacro %}
 
 
@@ -104,4 +126,11 @@
 {%- endmacro %}
 
 {% macro default__materialized() -%}
+{%- endmacro %}
+
+
+{#- A column name quoted as the engine quotes identifiers ("timestamp" on DuckDB, `timestamp` on Spark, where
+    a double-quoted word is a string): for landed columns named like keywords. -#}
+{% macro quote_identifier(name) -%}
+    {{ adapter.quote(name) }}
 {%- endmacro %}

@@ -20,6 +20,12 @@
     {{ dbt.safe_cast('trim(' ~ expr ~ ')', api.Column.translate_type('timestamp')) }}
 {%- endmacro %}
 
+{#- Spark parses ISO-8601 with or without an offset; the spark target's session time zone is UTC, so text
+    without an offset is taken as UTC, as on DuckDB. -#}
+{% macro spark__try_parse_timestamp(expr) -%}
+    try_cast(trim({{ expr }}) as timestamp)
+{%- endmacro %}
+
 
 {#- Cast that yields null instead of failing on a value that does not convert. -#}
 {% macro try_cast_as(expr, data_type) %}
@@ -32,6 +38,10 @@
 
 {% macro default__try_cast_as(expr, data_type) -%}
     {{ dbt.safe_cast(expr, data_type) }}
+{%- endmacro %}
+
+{% macro spark__try_cast_as(expr, data_type) -%}
+    try_cast({{ expr }} as {{ 'string' if data_type | lower in ('varchar', 'text') else data_type }})
 {%- endmacro %}
 
 

@@ -116,7 +116,7 @@
     {%- if not selects -%}
         {%- set empty = [] -%}
         {%- for name in column_names -%}
-            {%- do empty.append('cast(null as varchar) as ' ~ name) -%}
+            {%- do empty.append('cast(null as string) as ' ~ name) -%}
         {%- endfor -%}
         {%- do selects.append('select ' ~ empty | join(', ') ~ ' where false') -%}
     {%- endif -%}

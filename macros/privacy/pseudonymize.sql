@@ -27,6 +27,12 @@
         error('no pseudonymization salt in this session: the profile target needs plugins: [{module: tailor.privacy.dbt_plugin}]'))
 {%- endmacro %}
 
+{#- Spark (first layer, seeds and staging only): the salt is still a literal until its session carries it, e.g.
+    a spark.conf set by the connection; not yet kept out of Spark's artifacts (docs/privacy.md). -#}
+{% macro spark__pii_salt() -%}
+    {{ dbt.string_literal(env_var('TAILOR_PII_SALT', 'tailor-insecure-default-salt-set-TAILOR_PII_SALT')) }}
+{%- endmacro %}
+
 {% macro default__pii_salt() -%}
     {{ exceptions.raise_compiler_error(
         'tailor has no session salt for ' ~ target.type ~ ': add a ' ~ target.type ~ '__pii_salt macro reading a '
@@ -41,6 +47,10 @@
     {{- return(adapter.dispatch('pii_salt_fingerprint', 'tailor')()) -}}
 {% endmacro %}
 
+{% macro default__pii_salt_fingerprint() -%}
+    cast(null as string)
+{%- endmacro %}
+
 {% macro duckdb__pii_salt_fingerprint() -%}
     getvariable('tailor_pii_salt_fingerprint')::varchar
 {%- endmacro %}
@@ -48,6 +58,10 @@
 {% macro pii_salt_is_default() %}
     {{- return(adapter.dispatch('pii_salt_is_default', 'tailor')()) -}}
 {% endmacro %}
+
+{% macro default__pii_salt_is_default() -%}
+    cast(null as boolean)
+{%- endmacro %}
 
 {% macro duckdb__pii_salt_is_default() -%}
     getvariable('tailor_pii_salt_is_default')::boolean
@@ -59,7 +73,7 @@
     changed salt would split every identity. Warns once when the public default salt is in use (the plugin
     already refused it outside a generated sample). See "Rotating the salt" in docs/privacy.md. -#}
 {% macro check_pii_salt() %}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or target.type != 'duckdb' -%}{{ return('') }}{%- endif -%}
     {%- set session = run_query('select ' ~ pii_salt_fingerprint() ~ ' as fingerprint, '
         ~ pii_salt_is_default() ~ ' as is_default') -%}
     {%- set fingerprint = session.columns[0].values()[0] -%}

@@ -76,7 +76,7 @@ stored_keys as (
         dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
         and {{ key_column }} is not null
     {%- else %}
-    select cast(null as varchar) as stored_key
+    select cast(null as string) as stored_key
     where false
     {%- endif %}
 

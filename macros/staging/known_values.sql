@@ -1,21 +1,12 @@
-{#- The closed vocabularies of the landed data, written once: the validation in the base_ models reads
-    them here, and the accepted_values tests in _<source>__models.yml repeat them. -#}
+{#- The closed vocabularies of the landed data. The one list of each is `known_values` in dbt_project.yml's
+    vars; the validation in the base_ models, the accepted_values tests in _<source>__models.yml
+    (values: "{{ known_values('...') }}") and the sample-data generator read it from there. -#}
 {% macro known_values(vocabulary) -%}
-    {%- set vocabularies = {
-        'event_type': [
-            'product_view', 'add_to_cart', 'remove_from_cart', 'search', 'scroll_depth', 'video_play',
-            'feature_use', 'checkout_start', 'recommendation_impression', 'recommendation_click',
-        ],
-        'consent_purpose': ['analytics', 'personalization', 'marketing'],
-        'consent_status': ['granted', 'revoked'],
-        'order_status': ['placed', 'shipped', 'delivered', 'refunded', 'cancelled'],
-        'erasure_identifier_type': ['email', 'user_id', 'anonymous_id', 'crm_contact_id'],
-        'loyalty_tier': ['bronze', 'silver', 'gold', 'platinum'],
-    } -%}
+    {%- set vocabularies = var('known_values') -%}
     {%- if vocabulary not in vocabularies -%}
         {{- exceptions.raise_compiler_error('unknown vocabulary ' ~ vocabulary) -}}
     {%- endif -%}
-    {{- return(vocabularies[vocabulary]) -}}
+    {{- return(vocabularies[vocabulary] | list) -}}
 {%- endmacro %}
 
 

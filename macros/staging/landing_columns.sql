@@ -3,7 +3,7 @@
     relation each source renders to is described, so any format its external_location reads (Parquet, CSV)
     is covered. A source whose files are absent is left to the model reading it (DuckDB names the path). -#}
 {% macro check_landing_columns() %}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or target.type != 'duckdb' -%}{{ return('') }}{%- endif -%}
     {%- set problems = [] -%}
     {%- for source_node in graph.sources.values() if source_node.package_name == project_name -%}
         {%- set location = landing_location_path(source_node.relation_name) -%}

@@ -11,6 +11,10 @@ layout an object-store sink (Kafka Connect S3 sink, Kinesis Firehose) writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -27,20 +31,26 @@ class LandingTable:
         return self.path.split("/dt=")[0] if self.partitioned else self.path.rsplit("/", 1)[0]
 
 
-EVENT_TYPES: tuple[str, ...] = (
-    "product_view",
-    "add_to_cart",
-    "remove_from_cart",
-    "search",
-    "scroll_depth",
-    "video_play",
-    "feature_use",
-    "checkout_start",
-    "recommendation_impression",
-    "recommendation_click",
-)
-CONSENT_PURPOSES: tuple[str, ...] = ("analytics", "personalization", "marketing")
-ORDER_STATUSES: tuple[str, ...] = ("placed", "shipped", "delivered", "refunded", "cancelled")
+PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project.yml"
+
+
+@cache
+def known_values(vocabulary: str) -> tuple[str, ...]:
+    """A closed vocabulary of the landed data (event types, consent purposes, order statuses, ...).
+
+    The one list of each is ``vars: tailor: known_values:`` in the project's dbt_project.yml, which the
+    staging validation and the accepted_values tests read too, so the generator cannot drift from them.
+    """
+    project = yaml.safe_load(PROJECT_FILE.read_text())
+    vocabularies = project["vars"]["tailor"]["known_values"]
+    if vocabulary not in vocabularies:
+        raise KeyError(f"no vocabulary {vocabulary!r} in known_values of {PROJECT_FILE}")
+    return tuple(vocabularies[vocabulary])
+
+
+EVENT_TYPES: tuple[str, ...] = known_values("event_type")
+CONSENT_PURPOSES: tuple[str, ...] = known_values("consent_purpose")
+ORDER_STATUSES: tuple[str, ...] = known_values("order_status")
 CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP")
 
 TABLES: tuple[LandingTable, ...] = (

@@ -48,7 +48,7 @@
         'failure': 'erased person' if column | lower in columns or not execute else 'missing person column',
         'column': column,
         'against': 'erased_persons',
-        'condition': 'cast(checked_model.' ~ column ~ ' as varchar) = erased_persons.person_id',
+        'condition': 'cast(checked_model.' ~ column ~ ' as string) = erased_persons.person_id',
     }) -%}
 {%- endfor -%}
 {%- for column, identifier_type in checked_identifiers.items() -%}
@@ -56,7 +56,7 @@
         'failure': 'erased identifier',
         'column': column,
         'against': 'tombstones',
-        'condition': 'cast(checked_model.' ~ column ~ ' as varchar) = tombstones.identifier_value'
+        'condition': 'cast(checked_model.' ~ column ~ ' as string) = tombstones.identifier_value'
             ~ " and tombstones.identifier_type = '" ~ identifier_type ~ "'",
     }) -%}
 {%- endfor -%}
@@ -65,8 +65,8 @@
         'failure': 'erased identifier',
         'column': prefix ~ 'value',
         'against': 'tombstones',
-        'condition': 'cast(checked_model.' ~ prefix ~ 'value as varchar) = tombstones.identifier_value'
-            ~ ' and cast(checked_model.' ~ prefix ~ 'type as varchar) = tombstones.identifier_type',
+        'condition': 'cast(checked_model.' ~ prefix ~ 'value as string) = tombstones.identifier_value'
+            ~ ' and cast(checked_model.' ~ prefix ~ 'type as string) = tombstones.identifier_type',
     }) -%}
 {%- endfor -%}
 {%- if not checks and execute -%}
@@ -89,7 +89,7 @@ failures as (
     select
         '{{ check.failure }}' as failure,
         '{{ check.column }}' as column_name,
-        cast(checked_model.{{ check.column }} as varchar) as erased_value,
+        cast(checked_model.{{ check.column }} as string) as erased_value,
         count(*) as row_count
     from {{ model }} as checked_model
     inner join {{ check.against }}
@@ -99,15 +99,15 @@ failures as (
     select
         '{{ check.failure }}' as failure,
         '{{ check.column }}' as column_name,
-        cast(null as varchar) as erased_value,
+        cast(null as string) as erased_value,
         0 as row_count
     {% endif %}
     union all
     {% endfor %}
     select
-        cast(null as varchar) as failure,
-        cast(null as varchar) as column_name,
-        cast(null as varchar) as erased_value,
+        cast(null as string) as failure,
+        cast(null as string) as column_name,
+        cast(null as string) as erased_value,
         0 as row_count
     where false
 )

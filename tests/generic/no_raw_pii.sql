@@ -24,7 +24,7 @@
                     'failure': 'raw PII value',
                     'column': column.name,
                     'pattern': pattern_name,
-                    'condition': pii_value_matches('cast(checked_model."' ~ column.name ~ '" as varchar)', pattern_name),
+                    'condition': pii_value_matches('cast(checked_model."' ~ column.name ~ '" as string)', pattern_name),
                 }) -%}
             {%- endfor -%}
         {%- endif -%}
@@ -48,15 +48,15 @@ failures as (
     select
         '{{ check.failure }}' as failure,
         '{{ check.column }}' as column_name,
-        cast(null as varchar) as pattern,
+        cast(null as string) as pattern,
         0 as row_count
     {% endif %}
     union all
     {% endfor %}
     select
-        cast(null as varchar) as failure,
-        cast(null as varchar) as column_name,
-        cast(null as varchar) as pattern,
+        cast(null as string) as failure,
+        cast(null as string) as column_name,
+        cast(null as string) as pattern,
         0 as row_count
     where false
 )

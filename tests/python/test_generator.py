@@ -16,7 +16,7 @@ from tailor.generator.config import PLACEHOLDER_USER_IDS
 from tailor.generator.dirty import REASONS
 from tailor.generator.experiments import REGISTRY, registry_csv
 from tailor.generator.output import ARROW_TYPES
-from tailor.landing import EVENT_TYPES, TABLES
+from tailor.landing import EVENT_TYPES, TABLES, known_values
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = dataclasses.replace(SCALES["tiny"], name="unit", n_persons=300, n_items=120, days=20, chunk_persons=150)
@@ -103,6 +103,9 @@ def _reasons_sql(root: Path) -> dict[str, str]:
 
     experiments = ", ".join(f"'{e.experiment_id}'" for e in REGISTRY)
     types = ", ".join(f"'{t}'" for t in EVENT_TYPES)
+
+    def in_list(vocabulary: str) -> str:
+        return "(" + ", ".join(f"'{value}'" for value in known_values(vocabulary)) + ")"
     return {
         "catalog.products": f"""select product_id as key_value, case
             when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
@@ -183,15 +186,15 @@ def _reasons_sql(root: Path) -> dict[str, str]:
             when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when consent_event_id is null then 'missing_consent_event_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
-            when purpose not in ('analytics', 'personalization', 'marketing') then 'unknown_purpose'
-            when status not in ('granted', 'revoked') then 'invalid_status'
+            when purpose not in {in_list('consent_purpose')} then 'unknown_purpose'
+            when status not in {in_list('consent_status')} then 'invalid_status'
             when {ts('occurred_at')} is null then 'invalid_timestamp'
             when {old('occurred_at')} then 'implausible_timestamp' end as reason
             from {src('privacy/consent_events/*.parquet')} as raw""",
         "privacy.erasure_requests": f"""select request_id as key_value, case
             when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when request_id is null then 'missing_request_id'
-            when identifier_type not in ('email', 'user_id', 'anonymous_id', 'crm_contact_id')
+            when identifier_type not in {in_list('erasure_identifier_type')}
                 then 'unknown_identifier_type'
             when {ts('requested_at')} is null then 'invalid_timestamp'
             when {old('requested_at')} then 'implausible_timestamp' end as reason

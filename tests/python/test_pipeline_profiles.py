@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 
 from tailor.identity.evaluate import pii_salt, pseudonymize, read_truth_identifiers, truth_in_warehouse_terms
+from tailor.landing import CONSENT_PURPOSES
 
 PROFILES = "dim_customer_profiles"
 REQUIRED_TABLES = (PROFILES,)
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 # ten or more digits, optionally grouped by spaces, dots, dashes or brackets, not inside a longer token
 PHONE_PATTERN = r"(^|[^0-9A-Za-z_])\+?\(?[0-9]([0-9 ().-]{0,2}[0-9]){9,14}($|[^0-9A-Za-z_])"
-CONSENT_PURPOSES = ("analytics", "personalization", "marketing")
 MIN_CONSENT_AGREEMENT = 0.99
 
 

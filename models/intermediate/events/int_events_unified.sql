@@ -50,7 +50,7 @@ stored_before_window as (
     select event_id from {{ this }}
     where dt < (select reprocess_window.reprocess_from_dt from reprocess_window)
     {%- else %}
-    select cast(null as varchar) as event_id
+    select cast(null as string) as event_id
     where false
     {%- endif %}
 ),
@@ -71,10 +71,10 @@ behavioral_events as (
         search_query,
         feature_name,
         rec_slot,
-        cast(null as varchar) as page_path,
-        cast(null as varchar) as referrer,
-        cast(null as varchar) as referrer_host,
-        cast(null as varchar) as device_type
+        cast(null as string) as page_path,
+        cast(null as string) as referrer,
+        cast(null as string) as referrer_host,
+        cast(null as string) as device_type
     from events
 ),
 
@@ -88,11 +88,11 @@ page_views as (
         viewed_at as occurred_at,
         received_at,
         dt,
-        cast(null as varchar) as item_id,
+        cast(null as string) as item_id,
         cast(null as double) as scroll_percent,
         cast(null as double) as video_seconds,
-        cast(null as varchar) as search_query,
-        cast(null as varchar) as feature_name,
+        cast(null as string) as search_query,
+        cast(null as string) as feature_name,
         cast(null as integer) as rec_slot,
         page_path,
         referrer,
@@ -129,24 +129,24 @@ first_copies as (
 
 final as (
     select
-        cast(event_id as varchar) as event_id,
-        cast(event_source as varchar) as event_source,
-        cast(event_type as varchar) as event_type,
-        cast(anonymous_id as varchar) as anonymous_id,
-        cast(user_id as varchar) as user_id,
+        cast(event_id as string) as event_id,
+        cast(event_source as string) as event_source,
+        cast(event_type as string) as event_type,
+        cast(anonymous_id as string) as anonymous_id,
+        cast(user_id as string) as user_id,
         cast(occurred_at as timestamp) as occurred_at,
         cast(received_at as timestamp) as received_at,
         cast(dt as date) as dt,
-        cast(item_id as varchar) as item_id,
+        cast(item_id as string) as item_id,
         cast(scroll_percent as double) as scroll_percent,
         cast(video_seconds as double) as video_seconds,
-        cast(search_query as varchar) as search_query,
-        cast(feature_name as varchar) as feature_name,
+        cast(search_query as string) as search_query,
+        cast(feature_name as string) as feature_name,
         cast(rec_slot as integer) as rec_slot,
-        cast(page_path as varchar) as page_path,
-        cast(referrer as varchar) as referrer,
-        cast(referrer_host as varchar) as referrer_host,
-        cast(device_type as varchar) as device_type
+        cast(page_path as string) as page_path,
+        cast(referrer as string) as referrer,
+        cast(referrer_host as string) as referrer_host,
+        cast(device_type as string) as device_type
     from first_copies
 )
 

@@ -83,7 +83,7 @@ final as (
         units.unit_variant_count,
         units.unit_variant_count > 1 as is_multiple_variant_unit,
         exposures.person_id is not null as is_person_resolved,
-        coalesce(cast(person_attributes.{{ segment_attribute }} as varchar), 'unknown') as segment,
+        coalesce(cast(person_attributes.{{ segment_attribute }} as string), 'unknown') as segment,
         exposures.first_assigned_at,
         units.unit_first_assigned_at
     from exposures

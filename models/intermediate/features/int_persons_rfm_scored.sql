@@ -74,9 +74,9 @@ final as (
     select
         scored.*,
         currency_ranked.currency as primary_order_currency,
-        cast(scored.r_score as varchar)
-        || cast(scored.f_score as varchar)
-        || cast(scored.m_score as varchar) as rfm_cell,
+        cast(scored.r_score as string)
+        || cast(scored.f_score as string)
+        || cast(scored.m_score as string) as rfm_cell,
         scored.monetary_usd / scored.frequency_orders as avg_order_value_usd
     from scored
     left join currency_ranked

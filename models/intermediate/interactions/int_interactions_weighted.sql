@@ -118,10 +118,10 @@ weighted as (
 
 final as (
     select
-        cast(interaction_id as varchar) as interaction_id,
-        cast(person_id as varchar) as person_id,
-        cast(item_id as varchar) as item_id,
-        cast(interaction_type as varchar) as interaction_type,
+        cast(interaction_id as string) as interaction_id,
+        cast(person_id as string) as person_id,
+        cast(item_id as string) as item_id,
+        cast(interaction_type as string) as interaction_type,
         cast(occurred_at as timestamp) as occurred_at,
         cast(is_reversed as boolean) as is_reversed,
         cast(base_weight as double) as base_weight,

@@ -80,7 +80,7 @@ intervals as (
 
 final as (
     select
-        {{ hash("person_id || '|' || purpose || '|' || cast(valid_from as varchar)") }} as consent_interval_id,
+        {{ hash("person_id || '|' || purpose || '|' || cast(valid_from as string)") }} as consent_interval_id,
         person_id,
         purpose,
         is_granted,

@@ -50,7 +50,7 @@ unknown_identifiers as (
     select
         requested_identifiers.identifier_type,
         requested_identifiers.identifier_value,
-        cast(null as varchar) as person_id,
+        cast(null as string) as person_id,
         requested_identifiers.request_id,
         requested_identifiers.requested_at
     from requested_identifiers

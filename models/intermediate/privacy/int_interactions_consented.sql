@@ -50,9 +50,9 @@ person_items as (
 -- keys and rounding as in fct_interactions, so the two compare row for row
 final as (
     select
-        cast({{ sha256_hex("person_items.person_id || '|' || person_items.item_id") }} as varchar) as person_item_id,
-        cast(person_items.person_id as varchar) as person_id,
-        cast(person_items.item_id as varchar) as item_id,
+        cast({{ sha256_hex("person_items.person_id || '|' || person_items.item_id") }} as string) as person_item_id,
+        cast(person_items.person_id as string) as person_id,
+        cast(person_items.item_id as string) as item_id,
         cast(round(person_items.interaction_weight, 6) as double) as interaction_weight,
         cast(person_items.view_count as bigint) as view_count,
         cast(person_items.recommendation_click_count as bigint) as recommendation_click_count,

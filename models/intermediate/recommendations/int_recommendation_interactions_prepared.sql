@@ -29,8 +29,8 @@ purchases as (
 
 final as (
     select
-        cast(coalesce(consented_interactions.person_id, purchases.person_id) as varchar) as person_id,
-        cast(coalesce(consented_interactions.item_id, purchases.item_id) as varchar) as item_id,
+        cast(coalesce(consented_interactions.person_id, purchases.person_id) as string) as person_id,
+        cast(coalesce(consented_interactions.item_id, purchases.item_id) as string) as item_id,
         cast(coalesce(consented_interactions.interaction_weight, 0.0) as double) as weight,
         cast(purchases.last_purchased_at is not null as boolean) as has_purchased,
         cast(consented_interactions.person_id is not null as boolean) as is_consented,

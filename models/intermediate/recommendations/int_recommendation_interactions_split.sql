@@ -111,10 +111,10 @@ unioned as (
 -- rounded so that the sums do not depend on the order the engine adds the terms in
 final as (
     select
-        cast(split_name || '|' || person_id || '|' || item_id as varchar) as split_interaction_id,
-        cast(split_name as varchar) as split_name,
-        cast(person_id as varchar) as person_id,
-        cast(item_id as varchar) as item_id,
+        cast(split_name || '|' || person_id || '|' || item_id as string) as split_interaction_id,
+        cast(split_name as string) as split_name,
+        cast(person_id as string) as person_id,
+        cast(item_id as string) as item_id,
         cast(round(weight, 6) as double) as weight,
         cast(has_purchased as boolean) as has_purchased,
         cast(is_consented as boolean) as is_consented,

@@ -8,12 +8,12 @@ products as (
 
 final as (
     select
-        cast(product_id as varchar) as item_id,
-        cast(title as varchar) as title,
-        cast(description as varchar) as description,
-        cast(category as varchar) as category,
-        cast(brand as varchar) as brand,
-        cast(tags as varchar[]) as tags,
+        cast(product_id as string) as item_id,
+        cast(title as string) as title,
+        cast(description as string) as description,
+        cast(category as string) as category,
+        cast(brand as string) as brand,
+        cast(tags as string[]) as tags,
         cast(price_usd as double) as price_usd,
         cast(coalesce(is_active, false) as boolean) as is_active
     from products

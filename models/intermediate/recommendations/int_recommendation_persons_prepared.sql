@@ -34,9 +34,9 @@ memberships as (
 
 final as (
     select
-        cast(persons.person_id as varchar) as person_id,
+        cast(persons.person_id as string) as person_id,
         cast(coalesce(persons.has_personalization_consent, false) as boolean) as has_personalization_consent,
-        cast(memberships.segment_id as varchar) as segment_id
+        cast(memberships.segment_id as string) as segment_id
     from persons
     left join memberships
         on persons.person_id = memberships.person_id

@@ -256,7 +256,7 @@ keyed_sessions{{ b }} as (
         sessions.*,
         {{ sha256_hex(
             "coalesce(sessions.person_id, '') || '|' || sessions.device_id || '|' "
-            ~ "|| cast(sessions.session_start_at as varchar)"
+            ~ "|| cast(sessions.session_start_at as string)"
         ) }} as session_id,
         device_identities.identity_fingerprint
     from sessions{{ b }} as sessions
@@ -266,10 +266,10 @@ keyed_sessions{{ b }} as (
 
 final{{ b }} as (
     select
-        cast(sessions.session_id as varchar) as session_id,
-        cast(sessions.person_id as varchar) as person_id,
-        cast(sessions.device_id as varchar) as device_id,
-        cast(sessions.anonymous_id as varchar) as anonymous_id,
+        cast(sessions.session_id as string) as session_id,
+        cast(sessions.person_id as string) as person_id,
+        cast(sessions.device_id as string) as device_id,
+        cast(sessions.anonymous_id as string) as anonymous_id,
         cast(sessions.session_start_at as timestamp) as session_start_at,
         cast(sessions.session_end_at as timestamp) as session_end_at,
         cast(
@@ -279,14 +279,14 @@ final{{ b }} as (
         cast(sessions.event_count as bigint) as event_count,
         cast(sessions.max_scroll_percent as double) as max_scroll_percent,
         cast(sessions.video_seconds as double) as video_seconds,
-        cast(sessions.landing_page_path as varchar) as landing_page_path,
-        cast(sessions.referrer as varchar) as referrer,
-        cast(sessions.referrer_host as varchar) as referrer_host,
-        cast(sessions.device_type as varchar) as device_type,
+        cast(sessions.landing_page_path as string) as landing_page_path,
+        cast(sessions.referrer as string) as referrer,
+        cast(sessions.referrer_host as string) as referrer_host,
+        cast(sessions.device_type as string) as device_type,
         cast(sessions.has_checkout_start as boolean) as has_checkout_start,
         cast(sessions.is_logged_in as boolean) as is_logged_in,
         cast(sessions.last_received_at as timestamp) as last_received_at,
-        cast(sessions.identity_fingerprint as varchar) as identity_fingerprint
+        cast(sessions.identity_fingerprint as string) as identity_fingerprint
     from keyed_sessions{{ b }} as sessions
 ){{ ',' if not loop.last }}
 {%- endfor %}

@@ -21,14 +21,14 @@ latest_rates as (
 
 final as (
     select
-        cast(orders.order_id as varchar) as order_id,
-        cast(orders.person_id as varchar) as person_id,
-        cast(orders.customer_id as varchar) as customer_id,
-        cast(orders.order_status as varchar) as order_status,
+        cast(orders.order_id as string) as order_id,
+        cast(orders.person_id as string) as person_id,
+        cast(orders.customer_id as string) as customer_id,
+        cast(orders.order_status as string) as order_status,
         cast(orders.is_refunded as boolean) as is_refunded,
         cast(orders.is_cancelled as boolean) as is_cancelled,
         cast(orders.order_status = 'delivered' as boolean) as is_delivered,
-        cast(orders.currency as varchar) as currency,
+        cast(orders.currency as string) as currency,
         cast(orders.subtotal * latest_rates.usd_per_unit as double) as subtotal_usd,
         cast(orders.discount_amount * latest_rates.usd_per_unit as double) as discount_usd,
         cast(orders.shipping_amount * latest_rates.usd_per_unit as double) as shipping_usd,

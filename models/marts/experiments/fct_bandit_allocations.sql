@@ -19,10 +19,10 @@ experiment_health as (
 
 final as (
     select
-        cast(allocations.experiment_id || '|' || allocations.variant as varchar) as bandit_allocation_id,
-        cast(allocations.experiment_id as varchar) as experiment_id,
-        cast(allocations.metric as varchar) as metric,
-        cast(allocations.variant as varchar) as variant,
+        cast(allocations.experiment_id || '|' || allocations.variant as string) as bandit_allocation_id,
+        cast(allocations.experiment_id as string) as experiment_id,
+        cast(allocations.metric as string) as metric,
+        cast(allocations.variant as string) as variant,
         cast(allocations.successes as bigint) as successes,
         cast(allocations.trials as bigint) as trials,
         cast(allocations.rate as double) as rate,

@@ -20,26 +20,26 @@ final as (
     select
         cast(
             health_checks.experiment_id || '|' || health_checks.health_check
-            || '|' || coalesce(health_checks.metric, '') as varchar
+            || '|' || coalesce(health_checks.metric, '') as string
         ) as experiment_health_check_id,
-        cast(health_checks.experiment_id as varchar) as experiment_id,
-        cast(registry.name as varchar) as experiment_name,
-        cast(health_checks.health_check as varchar) as health_check,
-        cast(health_checks.metric as varchar) as metric,
+        cast(health_checks.experiment_id as string) as experiment_id,
+        cast(registry.name as string) as experiment_name,
+        cast(health_checks.health_check as string) as health_check,
+        cast(health_checks.metric as string) as metric,
         cast(health_checks.is_failed as boolean) as is_failed,
         cast(health_checks.is_blocking as boolean) as is_blocking,
         cast(health_checks.value as double) as check_value,
         cast(health_checks.p_value as double) as p_value,
-        cast(health_checks.message as varchar) as message,
-        cast(expectations.expectation as varchar) as expectation,
-        cast(expectations.reason as varchar) as expectation_reason,
+        cast(health_checks.message as string) as message,
+        cast(expectations.expectation as string) as expectation,
+        cast(expectations.reason as string) as expectation_reason,
         cast(
             case
                 when health_checks.is_failed and expectations.expectation is not null then 'known_failure'
                 when health_checks.is_failed then 'failed'
                 when expectations.expectation = 'fails' then 'missed_expected_failure'
                 else 'passed'
-            end as varchar
+            end as string
         ) as health_status,
         cast(as_of.as_of_at as timestamp) as as_of_at
     from health_checks

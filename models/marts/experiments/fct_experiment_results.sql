@@ -18,13 +18,13 @@ as_of as (
 
 final as (
     select
-        cast(readouts.experiment_id || '|' || readouts.metric || '|' || readouts.variant as varchar)
+        cast(readouts.experiment_id || '|' || readouts.metric || '|' || readouts.variant as string)
             as experiment_result_id,
-        cast(readouts.experiment_id as varchar) as experiment_id,
-        cast(registry.name as varchar) as experiment_name,
-        cast(readouts.metric as varchar) as metric,
-        cast(metric_catalogue.kind as varchar) as metric_kind,
-        cast(readouts.variant as varchar) as variant,
+        cast(readouts.experiment_id as string) as experiment_id,
+        cast(registry.name as string) as experiment_name,
+        cast(readouts.metric as string) as metric,
+        cast(metric_catalogue.kind as string) as metric_kind,
+        cast(readouts.variant as string) as variant,
         cast(readouts.is_control as boolean) as is_control,
         cast(readouts.is_primary as boolean) as is_primary,
         cast(readouts.is_guardrail as boolean) as is_guardrail,
@@ -44,8 +44,8 @@ final as (
         cast(readouts.units_needed_per_variant as double) as units_needed_per_variant,
         cast(readouts.is_healthy as boolean) as is_healthy,
         cast(readouts.is_trustworthy as boolean) as is_trustworthy,
-        cast(readouts.failed_health_checks as varchar) as failed_health_checks,
-        cast(readouts.conclusion as varchar) as conclusion,
+        cast(readouts.failed_health_checks as string) as failed_health_checks,
+        cast(readouts.conclusion as string) as conclusion,
         cast(as_of.as_of_at as timestamp) as as_of_at
     from readouts
     inner join registry

@@ -8,12 +8,12 @@ final as (
     select
         cast(
             segment_readouts.experiment_id || '|' || segment_readouts.metric || '|' || segment_readouts.segment
-            || '|' || segment_readouts.variant as varchar
+            || '|' || segment_readouts.variant as string
         ) as experiment_segment_result_id,
-        cast(segment_readouts.experiment_id as varchar) as experiment_id,
-        cast(segment_readouts.metric as varchar) as metric,
-        cast(segment_readouts.segment as varchar) as segment,
-        cast(segment_readouts.variant as varchar) as variant,
+        cast(segment_readouts.experiment_id as string) as experiment_id,
+        cast(segment_readouts.metric as string) as metric,
+        cast(segment_readouts.segment as string) as segment,
+        cast(segment_readouts.variant as string) as variant,
         cast(segment_readouts.units as bigint) as units,
         cast(segment_readouts.value as double) as variant_value,
         cast(segment_readouts.control_value as double) as control_value,

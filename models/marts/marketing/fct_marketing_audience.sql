@@ -30,11 +30,11 @@ activation_keys as (
 
 final as (
     select
-        cast(consent.person_id as varchar) as person_id,
-        cast(activation_keys.user_id as varchar) as user_id,
-        cast(activation_keys.crm_contact_id as varchar) as crm_contact_id,
-        cast(profiles.segment_id as varchar) as segment_id,
-        cast(profiles.segment_name as varchar) as segment_name,
+        cast(consent.person_id as string) as person_id,
+        cast(activation_keys.user_id as string) as user_id,
+        cast(activation_keys.crm_contact_id as string) as crm_contact_id,
+        cast(profiles.segment_id as string) as segment_id,
+        cast(profiles.segment_name as string) as segment_name,
         cast(coalesce(profiles.has_email, false) as boolean) as has_email,
         cast(coalesce(profiles.is_email_opted_out, false) as boolean) as is_email_opted_out,
         cast(profiles.person_id is not null as boolean) as has_profile,

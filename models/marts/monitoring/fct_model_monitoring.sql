@@ -75,11 +75,11 @@ flagged as (
 
 final as (
     select
-        cast(monitoring_run_id as varchar) as monitoring_run_id,
+        cast(monitoring_run_id as string) as monitoring_run_id,
         cast(run_number as integer) as run_number,
         cast(as_of_at as timestamp) as as_of_at,
-        cast('{{ watched_model }}' as varchar) as watched_model,
-        cast(model_version as varchar) as model_version,
+        cast('{{ watched_model }}' as string) as watched_model,
+        cast(model_version as string) as model_version,
         cast(ndcg as double) as ndcg,
         cast(best_recent_ndcg as double) as best_recent_ndcg,
         cast(ndcg_drop_share as double) as ndcg_drop_share,
@@ -99,7 +99,7 @@ final as (
                 when is_ndcg_degraded then 'ndcg_drop'
                 when is_segment_drifted then 'segment_drift'
                 else ''
-            end as varchar
+            end as string
         ) as retraining_reasons
     from flagged
 )

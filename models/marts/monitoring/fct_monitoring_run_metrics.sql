@@ -37,7 +37,7 @@ experiment_health as (
 run as (
     select
         as_of_at,
-        cast(as_of_at as varchar) as monitoring_run_id
+        cast(as_of_at as string) as monitoring_run_id
     from as_of
 ),
 
@@ -54,7 +54,7 @@ recommendation_metrics as (
         'recommendations' as area,
         evaluations.model_name as subject,
         evaluations.model_name as subject_name,
-        evaluations.metric || '@' || cast(evaluations.k as varchar) as metric,
+        evaluations.metric || '@' || cast(evaluations.k as string) as metric,
         evaluations.metric_value,
         evaluations.model_version as status
     from evaluations
@@ -110,7 +110,7 @@ segment_run_metrics as (
         'all segments' as subject_name,
         '{{ metric }}' as metric,
         {{ expression }} as metric_value,
-        cast(null as varchar) as status
+        cast(null as string) as status
     from segment_run
     {%- if not loop.last %}
     union all
@@ -212,16 +212,16 @@ final as (
     select
         cast(
             run.monitoring_run_id || '|' || measured.area || '|' || measured.subject || '|' || measured.metric
-            as varchar
+            as string
         ) as monitoring_metric_id,
-        cast(run.monitoring_run_id as varchar) as monitoring_run_id,
+        cast(run.monitoring_run_id as string) as monitoring_run_id,
         cast(run.as_of_at as timestamp) as as_of_at,
-        cast(measured.area as varchar) as area,
-        cast(measured.subject as varchar) as subject,
-        cast(measured.subject_name as varchar) as subject_name,
-        cast(measured.metric as varchar) as metric,
+        cast(measured.area as string) as area,
+        cast(measured.subject as string) as subject,
+        cast(measured.subject_name as string) as subject_name,
+        cast(measured.metric as string) as metric,
         cast(measured.metric_value as double) as metric_value,
-        cast(measured.status as varchar) as status
+        cast(measured.status as string) as status
     from measured
     cross join run
 )

@@ -10,11 +10,11 @@ as_of as (
 
 final as (
     select
-        cast(items.item_id as varchar) as item_id,
+        cast(items.item_id as string) as item_id,
         cast(items.is_active as boolean) as is_active,
         cast(items.popularity as double) as popularity,
         cast(items.factors as double[]) as factors,
-        cast(items.model_version as varchar) as model_version,
+        cast(items.model_version as string) as model_version,
         cast(as_of.as_of_at as timestamp) as generated_at
     from items
     cross join as_of

@@ -10,9 +10,9 @@ as_of as (
 
 final as (
     select
-        cast(described.model_version as varchar) as model_version,
-        cast(described.recs_options as varchar) as recs_options,
-        cast(described.event_weights as varchar) as event_weights,
+        cast(described.model_version as string) as model_version,
+        cast(described.recs_options as string) as recs_options,
+        cast(described.event_weights as string) as event_weights,
         cast(as_of.as_of_at as timestamp) as generated_at
     from described
     cross join as_of

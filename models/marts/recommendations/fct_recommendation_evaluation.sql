@@ -26,7 +26,7 @@ previous_runs as (
     group by evaluation_run_id
     {%- else %}
     select
-        cast(null as varchar) as evaluation_run_id,
+        cast(null as string) as evaluation_run_id,
         cast(null as integer) as run_number
     where false
     {%- endif %}
@@ -54,18 +54,18 @@ final as (
     select
         cast(
             evaluations.evaluation_run_id || '|' || evaluations.model || '|' || evaluations.slice_type
-            || '|' || evaluations.slice_value || '|' || evaluations.metric || '|' || evaluations.k as varchar
+            || '|' || evaluations.slice_value || '|' || evaluations.metric || '|' || evaluations.k as string
         ) as evaluation_id,
-        cast(evaluations.evaluation_run_id as varchar) as evaluation_run_id,
+        cast(evaluations.evaluation_run_id as string) as evaluation_run_id,
         cast(runs.run_number as integer) as run_number,
-        cast(evaluations.model as varchar) as model_name,
-        cast(evaluations.slice_type as varchar) as slice_type,
-        cast(evaluations.slice_value as varchar) as slice_value,
-        cast(evaluations.metric as varchar) as metric,
+        cast(evaluations.model as string) as model_name,
+        cast(evaluations.slice_type as string) as slice_type,
+        cast(evaluations.slice_value as string) as slice_value,
+        cast(evaluations.metric as string) as metric,
         cast(evaluations.k as integer) as k,
         cast(evaluations.value as double) as metric_value,
         cast(evaluations.n_users as bigint) as n_users,
-        cast(evaluations.model_version as varchar) as model_version,
+        cast(evaluations.model_version as string) as model_version,
         cast(evaluations.holdout_days as double) as holdout_days,
         cast(evaluations.train_pair_count as bigint) as train_pair_count,
         cast(evaluations.test_pair_count as bigint) as test_pair_count,

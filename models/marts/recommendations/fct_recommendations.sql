@@ -12,15 +12,15 @@ as_of as (
 
 final as (
     select
-        cast(recommendations.person_id || '|' || recommendations.rank as varchar) as recommendation_id,
-        cast(recommendations.person_id as varchar) as person_id,
+        cast(recommendations.person_id || '|' || recommendations.rank as string) as recommendation_id,
+        cast(recommendations.person_id as string) as person_id,
         cast(recommendations.rank as integer) as rank,
-        cast(recommendations.item_id as varchar) as item_id,
+        cast(recommendations.item_id as string) as item_id,
         cast(recommendations.score as double) as score,
         cast(recommendations.confidence as double) as confidence,
-        cast(recommendations.rec_source as varchar) as rec_source,
+        cast(recommendations.rec_source as string) as rec_source,
         cast(recommendations.rec_source in ('hybrid', 'collaborative', 'content') as boolean) as is_personalized,
-        cast(recommendations.model_version as varchar) as model_version,
+        cast(recommendations.model_version as string) as model_version,
         cast(as_of.as_of_at as timestamp) as generated_at
     from recommendations
     cross join as_of

@@ -10,13 +10,13 @@ as_of as (
 
 final as (
     select
-        cast(similar_items.item_id || '|' || similar_items.rank as varchar) as similar_item_pair_id,
-        cast(similar_items.item_id as varchar) as item_id,
+        cast(similar_items.item_id || '|' || similar_items.rank as string) as similar_item_pair_id,
+        cast(similar_items.item_id as string) as item_id,
         cast(similar_items.rank as integer) as rank,
-        cast(similar_items.similar_item_id as varchar) as similar_item_id,
+        cast(similar_items.similar_item_id as string) as similar_item_id,
         cast(similar_items.score as double) as score,
-        cast(similar_items.similarity_source as varchar) as similarity_source,
-        cast(similar_items.model_version as varchar) as model_version,
+        cast(similar_items.similarity_source as string) as similarity_source,
+        cast(similar_items.model_version as string) as model_version,
         cast(as_of.as_of_at as timestamp) as generated_at
     from similar_items
     cross join as_of

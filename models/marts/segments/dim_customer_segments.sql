@@ -31,9 +31,9 @@ memberships as (
 
 final as (
     select
-        cast(person_id as varchar) as person_id,
-        cast(segment_id as varchar) as segment_id,
-        cast(segment_name as varchar) as segment_name,
+        cast(person_id as string) as person_id,
+        cast(segment_id as string) as segment_id,
+        cast(segment_name as string) as segment_name,
         cast(is_fallback as boolean) as is_fallback,
         cast(distance_to_centroid as double) as distance_to_centroid,
         cast(retrained_at as timestamp) as retrained_at

@@ -7,13 +7,13 @@ runs as (
 
 final as (
     select
-        cast(segment_run_id as varchar) as segment_drift_id,
+        cast(segment_run_id as string) as segment_drift_id,
         cast(retrained_at as timestamp) as retrained_at,
         cast(previous_retrained_at as timestamp) as previous_retrained_at,
-        cast(segment_id as varchar) as segment_id,
-        cast(segment_name as varchar) as segment_name,
+        cast(segment_id as string) as segment_id,
+        cast(segment_name as string) as segment_name,
         cast(is_fallback as boolean) as is_fallback,
-        cast(drift_status as varchar) as drift_status,
+        cast(drift_status as string) as drift_status,
         cast(previous_member_count as bigint) as previous_member_count,
         cast(member_count as bigint) as member_count,
         cast(member_count_change as bigint) as member_count_change,

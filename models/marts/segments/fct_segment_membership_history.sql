@@ -35,16 +35,16 @@ with_previous as (
 
 final as (
     select
-        cast({{ sha256_hex("person_id || '|' || cast(retrained_at as varchar)") }} as varchar)
+        cast({{ sha256_hex("person_id || '|' || cast(retrained_at as string)") }} as string)
             as segment_membership_id,
-        cast(person_id as varchar) as person_id,
+        cast(person_id as string) as person_id,
         cast(retrained_at as timestamp) as retrained_at,
-        cast(segment_id as varchar) as segment_id,
-        cast(segment_name as varchar) as segment_name,
+        cast(segment_id as string) as segment_id,
+        cast(segment_name as string) as segment_name,
         cast(is_fallback as boolean) as is_fallback,
         cast(distance_to_centroid as double) as distance_to_centroid,
         cast(previous_retrained_at as timestamp) as previous_retrained_at,
-        cast(previous_segment_id as varchar) as previous_segment_id,
+        cast(previous_segment_id as string) as previous_segment_id,
         cast(coalesce(previous_segment_id != segment_id, false) as boolean) as has_changed_segment
     from with_previous
 )

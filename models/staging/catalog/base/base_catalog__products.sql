@@ -43,19 +43,7 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('product_id', 'product_id'),
-            ('title', 'title'),
-            ('description', 'description'),
-            ('category', 'category'),
-            ('brand', 'brand'),
-            ('price', 'price'),
-            ('currency', 'currency'),
-            ('tags', 'tags'),
-            ('is_active', 'is_active'),
-            ('created_at', 'created_at'),
-            ('updated_at', 'updated_at'),
-        ]) }} as raw_record
+        {{ json_object_text(landed_fields('catalog', 'products')) }} as raw_record
 
     from numbered
 

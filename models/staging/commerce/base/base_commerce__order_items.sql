@@ -41,13 +41,7 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('order_item_id', 'order_item_id'),
-            ('order_id', 'order_id'),
-            ('product_id', 'product_id'),
-            ('quantity', 'quantity'),
-            ('unit_price', 'unit_price'),
-        ]) }} as raw_record
+        {{ json_object_text(landed_fields('commerce', 'order_items')) }} as raw_record
 
     from numbered
 

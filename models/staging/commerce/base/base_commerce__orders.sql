@@ -44,19 +44,9 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('order_id', 'order_id'),
-            ('customer_id', 'customer_id'),
-            ('email', pseudonymize(normalize_email('email'))),
-            ('status', 'status'),
-            ('currency', 'currency'),
-            ('subtotal', 'subtotal'),
-            ('discount', 'discount'),
-            ('shipping', 'shipping'),
-            ('total_amount', 'total_amount'),
-            ('created_at', 'created_at'),
-            ('updated_at', 'updated_at'),
-        ]) }} as raw_record
+        {{ json_object_text(landed_fields('commerce', 'orders', {
+            'email': pseudonymize(normalize_email('email')),
+        })) }} as raw_record
 
     from numbered
 

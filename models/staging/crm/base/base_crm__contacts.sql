@@ -44,21 +44,14 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('Id', 'id'),
-            ('Email', pseudonymize(normalize_email('email'))),
-            ('FirstName', pseudonymize('firstname')),
-            ('LastName', pseudonymize('lastname')),
-            ('Phone', pseudonymize(normalize_phone('phone'))),
-            ('Birthdate', pseudonymize('birthdate')),
-            ('GenderIdentity', 'genderidentity'),
-            ('MailingCountry', 'mailingcountry'),
-            ('MailingCity', pseudonymize('mailingcity')),
-            ('Loyalty_Tier__c', 'loyalty_tier__c'),
-            ('CreatedDate', 'createddate'),
-            ('LastModifiedDate', 'lastmodifieddate'),
-            ('HasOptedOutOfEmail', 'hasoptedoutofemail'),
-        ]) }} as raw_record
+        {{ json_object_text(landed_fields('crm', 'contacts', {
+            'Email': pseudonymize(normalize_email('email')),
+            'FirstName': pseudonymize('firstname'),
+            'LastName': pseudonymize('lastname'),
+            'Phone': pseudonymize(normalize_phone('phone')),
+            'Birthdate': pseudonymize('birthdate'),
+            'MailingCity': pseudonymize('mailingcity'),
+        })) }} as raw_record
 
     from numbered
 
@@ -81,7 +74,7 @@ plausible as (
 standardized as (
 
     select
-        renamed.* exclude (renamed.birth_date),
+        renamed.*,
         -- an age outside 0..max_age_years when the record was written is a typo or a placeholder: no birth year
         -- is better than a guessed one
         case when not renamed.is_birthdate_implausible then extract(year from renamed.birth_date) end as birth_year,

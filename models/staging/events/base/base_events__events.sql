@@ -1,9 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='dt',
         on_schema_change='fail',
+        **replace_partitions_config('dt')
     )
 }}
 
@@ -15,16 +14,7 @@
     exactly as in a full refresh (copies are ordered by partition first). Only quarantined rows keep their
     raw_record. -#}
 {#- the landed row, kept as JSON text on quarantined rows only -#}
-{%- set raw_fields = [
-    ('event_id', 'raw__event_id'),
-    ('anonymous_id', 'raw__anonymous_id'),
-    ('user_id', 'raw__user_id'),
-    ('event_type', 'raw__event_type'),
-    ('item_id', 'raw__item_id'),
-    ('properties', 'raw__properties'),
-    ('event_at', 'raw__event_at'),
-    ('received_at', 'raw__received_at'),
-] %}
+{%- set raw_fields = landed_fields('events', 'events', prefix='raw__') %}
 
 {#- the tracking plan's property keys that staging exposes as columns -#}
 {%- set property_keys = ['percent', 'seconds', 'query', 'feature', 'slot'] %}
@@ -79,14 +69,7 @@ renamed as (
         copy_number,
         coalesce({{ clean_text('event_id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
-        event_id as raw__event_id,
-        anonymous_id as raw__anonymous_id,
-        user_id as raw__user_id,
-        event_type as raw__event_type,
-        item_id as raw__item_id,
-        properties as raw__properties,
-        event_at as raw__event_at,
-        received_at as raw__received_at
+        {{ landed_columns_prefixed('events', 'events') }}
 
     from numbered
 

@@ -34,14 +34,7 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('assignment_id', 'assignment_id'),
-            ('experiment_id', 'experiment_id'),
-            ('variant', 'variant'),
-            ('unit_type', 'unit_type'),
-            ('unit_id', 'unit_id'),
-            ('assigned_at', 'assigned_at'),
-        ]) }} as raw_record
+        {{ json_object_text(landed_fields('experiments', 'assignments')) }} as raw_record
 
     from numbered
 

@@ -4,15 +4,7 @@
     the consent models each validated every landed consent row again (3M rows at scale l, about 3 s per
     reader). One full rebuild per run instead; the rows carry ids and consent choices, no personal data
     beyond the pseudonymous ids every staging model holds. Only quarantined rows keep their raw_record. -#}
-{%- set raw_fields = [
-    ('consent_event_id', 'raw__consent_event_id'),
-    ('anonymous_id', 'raw__anonymous_id'),
-    ('user_id', 'raw__user_id'),
-    ('purpose', 'raw__purpose'),
-    ('status', 'raw__status'),
-    ('source', 'raw__source'),
-    ('occurred_at', 'raw__occurred_at'),
-] %}
+{%- set raw_fields = landed_fields('privacy', 'consent_events', prefix='raw__') %}
 
 with
 
@@ -21,13 +13,7 @@ source as (
 
     select
         *,
-        consent_event_id as raw__consent_event_id,
-        anonymous_id as raw__anonymous_id,
-        user_id as raw__user_id,
-        purpose as raw__purpose,
-        status as raw__status,
-        source as raw__source,
-        occurred_at as raw__occurred_at
+        {{ landed_columns_prefixed('privacy', 'consent_events') }}
 
     from {{ source('privacy', 'consent_events') }}
 

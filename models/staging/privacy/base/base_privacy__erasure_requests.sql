@@ -18,12 +18,9 @@ renamed as (
         {{ try_parse_timestamp('requested_at') }} as requested_at,
         filename,
         file_row_number,
-        {{ json_object_text([
-            ('request_id', 'request_id'),
-            ('identifier_type', 'identifier_type'),
-            ('identifier_value', pseudonymize('identifier_value')),
-            ('requested_at', 'requested_at'),
-        ]) }} as raw_record
+        {{ json_object_text(landed_fields('privacy', 'erasure_requests', {
+            'identifier_value': pseudonymize('identifier_value'),
+        })) }} as raw_record
 
     from source
 

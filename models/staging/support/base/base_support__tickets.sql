@@ -29,14 +29,11 @@ renamed as (
         filename,
         file_row_number,
         copy_number,
-        {{ json_object_text([
-            ('ticket_id', 'ticket_id'),
-            ('customer_email', pseudonymize(normalize_email('customer_email'))),
-            ('channel', 'channel'),
-            ('created_at', 'created_at'),
-            ('subject', redact_pii_text('subject')),
-            ('body', redact_pii_text('body')),
-        ]) }} as raw_record
+        {{ json_object_text(landed_fields('support', 'tickets', {
+            'customer_email': pseudonymize(normalize_email('customer_email')),
+            'subject': redact_pii_text('subject'),
+            'body': redact_pii_text('body'),
+        })) }} as raw_record
 
     from numbered
 

@@ -1,9 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='dt',
         on_schema_change='fail',
+        **replace_partitions_config('dt')
     )
 }}
 
@@ -13,15 +12,7 @@
     by arrival partition, as base_web__pages: the partitions from the first one whose landed rows changed
     are re-read and replaced whole; a key stored from an earlier partition makes its copy a duplicate.
     Only quarantined rows keep their raw_record; its email is the pseudonymized one. -#}
-{%- set raw_fields = [
-    ('id', 'raw__id'),
-    ('anonymous_id', 'raw__anonymous_id'),
-    ('user_id', 'raw__user_id'),
-    ('timestamp', 'raw__timestamp'),
-    ('received_at', 'raw__received_at'),
-    ('email', 'email_hash'),
-    ('context_user_agent', 'raw__context_user_agent'),
-] %}
+{%- set raw_fields = landed_fields('web', 'identifies', {'email': 'email_hash'}, prefix='raw__') %}
 
 with
 
@@ -51,7 +42,7 @@ renamed as (
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,
         {{ pseudonymize(normalize_email('email')) }} as email_hash,
-        {{ try_parse_timestamp('"timestamp"') }} as identified_at,
+        {{ try_parse_timestamp(quote_identifier('timestamp')) }} as identified_at,
         {{ try_parse_timestamp('received_at') }} as received_at,
         cast(dt as date) as dt,
         filename,
@@ -59,13 +50,7 @@ renamed as (
         copy_number,
         coalesce({{ clean_text('id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
-        id as raw__id,
-        anonymous_id as raw__anonymous_id,
-        user_id as raw__user_id,
-        -- "timestamp" is a keyword, so it stays quoted
-        "timestamp" as raw__timestamp,  -- noqa: RF06
-        received_at as raw__received_at,
-        context_user_agent as raw__context_user_agent
+        {{ landed_columns_prefixed('web', 'identifies', except=['email']) }}
 
     from numbered
 

@@ -1,9 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='dt',
         on_schema_change='fail',
+        **replace_partitions_config('dt')
     )
 }}
 
@@ -13,18 +12,7 @@
     the first one whose landed rows changed are re-read and replaced whole; a key stored from an earlier
     partition makes its copy a duplicate. Only quarantined rows keep their raw_record. -#}
 {#- the landed row, kept as JSON text on quarantined rows only -#}
-{%- set raw_fields = [
-    ('id', 'raw__id'),
-    ('anonymous_id', 'raw__anonymous_id'),
-    ('user_id', 'raw__user_id'),
-    ('timestamp', 'raw__timestamp'),
-    ('received_at', 'raw__received_at'),
-    ('url', 'raw__url'),
-    ('path', 'raw__path'),
-    ('referrer', 'raw__referrer'),
-    ('title', 'raw__title'),
-    ('context_user_agent', 'raw__context_user_agent'),
-] %}
+{%- set raw_fields = landed_fields('web', 'pages', prefix='raw__') %}
 
 with
 
@@ -53,7 +41,7 @@ renamed as (
         {{ clean_text('id') }} as page_view_id,
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,
-        {{ try_parse_timestamp('"timestamp"') }} as viewed_at,
+        {{ try_parse_timestamp(quote_identifier('timestamp')) }} as viewed_at,
         {{ try_parse_timestamp('received_at') }} as received_at,
         {{ strip_query_string('url') }} as page_url,
         {{ strip_query_string('path') }} as page_path,
@@ -67,17 +55,7 @@ renamed as (
         copy_number,
         coalesce({{ clean_text('id') }} in (select stored_keys.stored_key from stored_keys), false)
             as is_stored_earlier,
-        id as raw__id,
-        anonymous_id as raw__anonymous_id,
-        user_id as raw__user_id,
-        -- "timestamp" is a keyword, so it stays quoted
-        "timestamp" as raw__timestamp,  -- noqa: RF06
-        received_at as raw__received_at,
-        url as raw__url,
-        path as raw__path,
-        referrer as raw__referrer,
-        title as raw__title,
-        context_user_agent as raw__context_user_agent
+        {{ landed_columns_prefixed('web', 'pages') }}
 
     from numbered
 

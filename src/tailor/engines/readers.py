@@ -1,0 +1,51 @@
+"""Readers of built marts: a DuckDB warehouse file, or a Spark warehouse (its metastore and table folders)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+Reader = Callable[[str], pd.DataFrame | None]
+
+
+def mart_names(manifest_path: str | Path) -> list[str]:
+    """The marts of a dbt build: the models under models/marts/ in its manifest."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    return sorted(
+        node["alias"] or node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")
+    )
+
+
+def duckdb_reader(db_path: str | Path, schema: str = "main") -> Reader:
+    """Reads a mart from a DuckDB warehouse file, read-only; None when the table is missing."""
+    from tailor.warehouse import connect
+
+    con = connect(db_path)
+
+    def read(mart: str) -> pd.DataFrame | None:
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, mart],
+        ).fetchall()[0][0]
+        return con.sql(f'select * from "{schema}"."{mart}"').df() if exists else None
+
+    return read
+
+
+def spark_reader(schema: str) -> Reader:
+    """Reads a mart from the Spark session's catalog (the local warehouse of the `spark` target)."""
+    from tailor.engines.spark_session import local_session
+
+    session = local_session()
+
+    def read(mart: str) -> pd.DataFrame | None:
+        if not session.catalog.tableExists(f"{schema}.{mart}"):
+            return None
+        return session.table(f"{schema}.{mart}").toArrow().to_pandas()
+
+    return read
