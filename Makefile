@@ -1,5 +1,6 @@
-.PHONY: run test bench bench-serve lint docs
+.PHONY: run test bench bench-serve lint docs daily
 SCALE ?= sample
+DOCS_PORT ?= 8080
 
 run:        ## generate sample data if missing, dbt build, print a summary
 	scripts/run.sh $(SCALE)
@@ -9,6 +10,14 @@ test:       ## lint + pytest + dbt build with all tests on tiny data
 
 bench:      ## speed and memory at a scale: make bench SCALE=m
 	scripts/bootstrap.sh && .venv/bin/tailor bench --scale $(SCALE)
+
+docs:       ## dbt docs (overview with the layer map, lineage) on http://localhost:$(DOCS_PORT)
+	scripts/bootstrap.sh
+	DBT_PROFILES_DIR=$(CURDIR)/profiles .venv/bin/dbt docs generate --target-path target/docs
+	DBT_PROFILES_DIR=$(CURDIR)/profiles .venv/bin/dbt docs serve --target-path target/docs --port $(DOCS_PORT)
+
+daily:      ## the scheduled job: landing check, incremental build, publish, report (exit codes: scripts/daily.sh)
+	scripts/daily.sh
 
 bench-serve: ## serving latency, throughput and a publish swap under load, on the built warehouse: make bench-serve SCALE=m
 	scripts/bootstrap.sh && .venv/bin/tailor bench-serve --scale $(SCALE)

@@ -27,3 +27,19 @@ if [ "${TAILOR_TARGET:-}" = "spark" ]; then
     echo "$spark_want" > "$spark_stamp"
   fi
 fi
+# Plain `dbt build` from the repo root finds profiles/ once the venv is used (activated or .venv/bin/dbt): the
+# venv's Python sets DBT_PROFILES_DIR at start-up unless it is already set.
+site="$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+pth_line="import os; os.environ.setdefault('DBT_PROFILES_DIR', '$PWD/profiles')"
+if [ "$(cat "$site/tailor_profiles.pth" 2>/dev/null)" != "$pth_line" ]; then
+  echo "$pth_line" > "$site/tailor_profiles.pth"
+fi
+# Headless Chromium renders the HTML report in the test suite (tests/python/test_report.py).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing chromium (Debian) for the report test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "==> chromium missing: install Debian's chromium (apt-get install chromium) to run the report test" >&2
+  fi
+fi

@@ -41,11 +41,15 @@
 
 
 {#- source() for every model and test of the project: the source's relation, read from the landing
-    folder by the engine's landing_relation. -#}
+    folder by the engine's landing_relation; an empty relation for a source declared absent
+    (macros/staging/absent_sources.sql). -#}
 {% macro source(source_name, table_name) -%}
     {%- set relation = builtins.source(source_name, table_name) -%}
     {%- if not execute -%}
         {{- return(relation) -}}
+    {%- endif -%}
+    {%- if source_name | lower in landing_absent_sources() -%}
+        {{- return(landing_absent_relation(source_name, table_name)) -}}
     {%- endif -%}
     {{- return(adapter.dispatch('landing_relation', 'tailor')(relation, source_name, table_name)) -}}
 {%- endmacro %}

@@ -21,6 +21,9 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_DB = "tailor_marts.duckdb"
+# The published file is written in DuckDB 1.0's storage format, so BI drivers that bundle an older DuckDB
+# (1.0 or newer) read it; a file in DuckDB 2's own format fails there with "version number 999". docs/bi.md.
+PUBLISHED_STORAGE_VERSION = "v1.0.0"
 PARQUET_LINK = "parquet"
 VERSIONS_DIR = "versions"
 # "no-op": exposures and other nodes `dbt build` visits without running anything.
@@ -57,15 +60,54 @@ def mart_relations(manifest_path: Path) -> list[str]:
     return sorted(names)
 
 
-def check_build(target_dir: Path) -> None:
-    """Refuse to publish unless the last dbt invocation in target_dir was a clean build."""
+def check_build(target_dir: Path, warehouse: Path | None = None) -> None:
+    """Refuse to publish unless the last dbt command in target_dir was a clean `dbt build` of the manifest
+    there and, given `warehouse`, that build wrote that warehouse (its audit log holds the invocation)."""
     run_results = target_dir / "run_results.json"
     if not run_results.exists():
         raise PublishRefused(f"no {run_results}: run `dbt build` first")
+    results = json.loads(run_results.read_text())
+    command = results.get("args", {}).get("which")
+    if command != "build":
+        raise PublishRefused(
+            f"the last dbt command in {target_dir} was `dbt {command}`, not `dbt build`: run `dbt build`, then "
+            "publish (run `dbt docs generate` with another --target-path, or after publishing)"
+        )
     failed = failed_nodes(run_results)
     if failed:
         shown = ", ".join(failed[:5]) + (" ..." if len(failed) > 5 else "")
         raise PublishRefused(f"last build had {len(failed)} failed node(s): {shown}; nothing published")
+    invocation = results.get("metadata", {}).get("invocation_id")
+    manifest_path = target_dir / "manifest.json"
+    manifest_invocation = (
+        json.loads(manifest_path.read_text()).get("metadata", {}).get("invocation_id")
+        if manifest_path.exists()
+        else None
+    )
+    if manifest_invocation != invocation:
+        raise PublishRefused(
+            f"{manifest_path} is not the manifest of the last build ({manifest_invocation} != {invocation}): "
+            "run `dbt build` again"
+        )
+    if warehouse is not None and not built_by(warehouse, invocation):
+        raise PublishRefused(f"{warehouse} was not written by the build in {target_dir} ({invocation})")
+
+
+def built_by(warehouse: Path, invocation_id: str | None) -> bool:
+    """True when the warehouse's audit log (macros/audit/audit_run_end.sql) records this dbt invocation."""
+    if not warehouse.exists():
+        return False
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        (found,) = con.execute(
+            "select count(*) from information_schema.tables where table_name = 'audit_run_log'"
+        ).fetchone()
+        if not found:
+            return False
+        (rows,) = con.execute("select count(*) from audit_run_log where invocation_id = ?", [invocation_id]).fetchone()
+        return rows > 0
+    finally:
+        con.close()
 
 
 def publish(
@@ -87,7 +129,7 @@ def publish(
     shutil.rmtree(tmp_parquet, ignore_errors=True)
     tmp_parquet.mkdir()
 
-    con = duckdb.connect(str(tmp_db))
+    con = duckdb.connect(str(tmp_db), config={"storage_compatibility_version": PUBLISHED_STORAGE_VERSION})
     try:
         con.execute(f"attach '{warehouse}' as build (read_only)")
         for name in tables:
@@ -104,6 +146,9 @@ def publish(
         con.close()
 
     final_parquet = versions_root / version
+    if keep_versions > 1:
+        # Readers that pin a version open versions/<ver>.duckdb: a hard link to the published file, no copy.
+        os.link(tmp_db, versions_root / f"{version}.duckdb")
     os.replace(tmp_parquet, final_parquet)
     # Swap the Parquet pointer first, then the database: each rename is atomic on its own.
     link_tmp = out_dir / f".{PARQUET_LINK}.{version}.tmp"
@@ -117,7 +162,8 @@ def publish(
 
 
 def prune_versions(versions_root: Path, keep: int) -> None:
-    """Delete all but the newest `keep` Parquet versions (the previous one stays for open readers)."""
+    """Delete all but the newest `keep` versions (Parquet folders and pinned DuckDB files)."""
     complete = sorted(p for p in versions_root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for old in complete[:-keep] if keep > 0 else complete:
         shutil.rmtree(old, ignore_errors=True)
+        (versions_root / f"{old.name}.duckdb").unlink(missing_ok=True)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 
 from tailor.privacy.salt import pii_salt, set_session_salt
 
+DEFAULT_DB_PATH = "warehouse/tailor.duckdb"
+
 
 def default_db_path() -> Path:
-    return Path(os.environ.get("TAILOR_DUCKDB_PATH", "warehouse/tailor.duckdb"))
+    """TAILOR_DUCKDB_PATH, else the warehouse the last main job built (tailor.state), else the default."""
+    from tailor.state import resolve
+
+    return Path(resolve("warehouse", default=DEFAULT_DB_PATH))
 
 
 def connect(db_path: str | Path | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -66,13 +66,18 @@ def test_old_versions_pruned(tmp_path: Path) -> None:
         publish(wh, tmp_path / "pub", ["dim_a"], version=v)
     assert sorted(p.name for p in (tmp_path / "pub" / "versions").iterdir()) == ["v3"]
     publish(wh, tmp_path / "pub", ["dim_a"], version="v4", keep_versions=2)
-    assert sorted(p.name for p in (tmp_path / "pub" / "versions").iterdir()) == ["v3", "v4"]
+    assert sorted(p.name for p in (tmp_path / "pub" / "versions").iterdir()) == ["v3", "v4", "v4.duckdb"]
 
 
-def write_run_results(target: Path, statuses: list[str]) -> None:
+def write_run_results(
+    target: Path, statuses: list[str], command: str = "build", invocation: str = "inv-1", manifest_of: str = "inv-1"
+) -> None:
+    """run_results.json and manifest.json as dbt leaves them (`manifest_of`: the invocation that wrote it)."""
     target.mkdir(parents=True, exist_ok=True)
     results = [{"unique_id": f"model.tailor.m{i}", "status": s} for i, s in enumerate(statuses)]
-    (target / "run_results.json").write_text(json.dumps({"results": results}))
+    run_results = {"metadata": {"invocation_id": invocation}, "args": {"which": command}, "results": results}
+    (target / "run_results.json").write_text(json.dumps(run_results))
+    (target / "manifest.json").write_text(json.dumps({"metadata": {"invocation_id": manifest_of}, "nodes": {}}))
 
 
 def test_refuses_after_failed_test(tmp_path: Path) -> None:
@@ -84,6 +89,43 @@ def test_refuses_after_failed_test(tmp_path: Path) -> None:
         check_build(tmp_path)
     write_run_results(tmp_path, ["success", "pass", "warn"])
     check_build(tmp_path)
+
+
+def test_refuses_when_the_last_command_was_not_a_build_of_this_manifest(tmp_path: Path) -> None:
+    """A failed build followed by `dbt docs generate` leaves a clean run_results.json: still refused."""
+    write_run_results(tmp_path, ["success"], command="generate", invocation="inv-2", manifest_of="inv-2")
+    with pytest.raises(PublishRefused, match="was `dbt generate`, not `dbt build`"):
+        check_build(tmp_path)
+    write_run_results(tmp_path, ["success"], invocation="inv-3", manifest_of="inv-4")
+    with pytest.raises(PublishRefused, match="not the manifest of the last build"):
+        check_build(tmp_path)
+
+
+def test_refuses_a_warehouse_the_build_did_not_write(tmp_path: Path) -> None:
+    wh = tmp_path / "wh.duckdb"
+    make_warehouse(wh, 1, 5)
+    write_run_results(tmp_path / "target", ["success"], invocation="inv-9", manifest_of="inv-9")
+    with pytest.raises(PublishRefused, match="was not written by the build"):
+        check_build(tmp_path / "target", wh)
+    con = duckdb.connect(str(wh))
+    con.execute("create table audit_run_log as select 'inv-9' as invocation_id")
+    con.close()
+    check_build(tmp_path / "target", wh)
+
+
+def test_kept_versions_stay_readable_as_pinned_duckdb_files(tmp_path: Path) -> None:
+    wh = tmp_path / "wh.duckdb"
+    out = tmp_path / "pub"
+    for version in (1, 2, 3):
+        make_warehouse(wh, version, 5)
+        publish(wh, out, ["dim_a"], version=f"v{version}", keep_versions=2)
+    assert sorted(p.name for p in (out / "versions").iterdir()) == ["v2", "v2.duckdb", "v3", "v3.duckdb"]
+    pinned = duckdb.connect(str(out / "versions" / "v2.duckdb"), read_only=True)
+    assert pinned.execute("select distinct version from dim_a").fetchall() == [(2,)]
+    pinned.close()
+    current = duckdb.connect(str(out / PUBLISHED_DB), read_only=True)
+    assert current.execute("select version from _publication").fetchone()[0] == "v3"
+    current.close()
 
 
 def test_mart_relations_reads_marts_folder_only(tmp_path: Path) -> None:
@@ -104,3 +146,18 @@ def test_mart_relations_reads_marts_folder_only(tmp_path: Path) -> None:
     }
     (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes}))
     assert mart_relations(tmp_path / "manifest.json") == ["dim_x", "fct_z"]
+
+
+def test_published_file_uses_the_storage_format_older_clients_read(tmp_path: Path) -> None:
+    """A DuckDB 1.x BI driver fails on DuckDB 2's own format ("version number 999"); docs/bi.md."""
+    from tailor.publish import PUBLISHED_STORAGE_VERSION
+
+    wh = tmp_path / "wh.duckdb"
+    make_warehouse(wh, 1, 5)
+    result = publish(wh, tmp_path / "pub", ["dim_a"], version="v1")
+    con = duckdb.connect(str(result.database), read_only=True)
+    (tags,) = con.execute(
+        "select tags from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    con.close()
+    assert tags["storage_version"].startswith(PUBLISHED_STORAGE_VERSION)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,18 +12,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="pairwise precision/recall of the identity map against planted truth, plus cluster stats",
     )
     parser.add_argument("--db", help="warehouse file (default: TAILOR_DUCKDB_PATH)")
-    parser.add_argument("--truth", help="planted-truth folder (default: TAILOR_TRUTH)")
+    parser.add_argument("--truth", help="planted-truth folder (default: TAILOR_TRUTH, else the last main job's)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tailor.identity import evaluate_identity_map, pii_salt, pseudonymize, read_truth_identifiers
+    from tailor.state import NO_TRUTH, planted_truth
     from tailor.warehouse import connect
 
-    truth_dir = args.truth or os.environ.get("TAILOR_TRUTH")
+    truth_dir = planted_truth(args.truth)
     if not truth_dir:
-        print("no truth folder: pass --truth or set TAILOR_TRUTH")
+        print(f"identity precision and recall: unavailable, {NO_TRUTH}")
         return 2
     con = connect(args.db)
     try:

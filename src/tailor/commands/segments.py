@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -76,7 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "segments", help="print the segment table; with planted truth, the persona agreement (ARI)"
     )
     parser.add_argument("--db", help="warehouse file (default: TAILOR_DUCKDB_PATH)")
-    parser.add_argument("--truth", help="planted-truth folder (default: TAILOR_TRUTH; none: no agreement)")
+    parser.add_argument(
+        "--truth", help="planted-truth folder (default: TAILOR_TRUTH, else the last main job's; none: no agreement)"
+    )
     parser.add_argument("--personas", action="store_true", help="also print where each planted persona landed")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
@@ -116,9 +117,10 @@ def _print_table(segments: pd.DataFrame) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tailor.identity import pii_salt, pseudonymize
+    from tailor.state import NO_TRUTH, planted_truth
     from tailor.warehouse import connect
 
-    truth_dir = args.truth or os.environ.get("TAILOR_TRUTH")
+    truth_dir = planted_truth(args.truth)
     con = connect(args.db)
     try:
         segments = con.sql(SEGMENT_QUERY).df()
@@ -150,4 +152,6 @@ def run(args: argparse.Namespace) -> int:
         if args.personas:
             print()
             print(persona_table(memberships, profiles).to_string())
+    else:
+        print(f"\nplanted-persona agreement (adjusted Rand index): unavailable, {NO_TRUTH}")
     return 0

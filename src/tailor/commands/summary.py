@@ -28,15 +28,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+# Schemas of the rows dbt stores for failing tests (`store_failures`): inspection aids, not build outputs.
+TEST_FAILURE_SCHEMA_SUFFIX = "dbt_test__audit"
+
+
 def run(args: argparse.Namespace) -> int:
+    from tailor.report.headline import headline_numbers
     from tailor.warehouse import connect
 
     con = connect(args.db)
     relations = con.execute(
-        """
+        f"""
         select table_schema, table_name, table_type
         from information_schema.tables
         where table_schema not in ('information_schema', 'pg_catalog')
+            and table_schema not like '%{TEST_FAILURE_SCHEMA_SUFFIX}'
         order by table_name
         """
     ).fetchall()
@@ -54,4 +60,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name:<48} {kind:<6} {rows:>12,} rows")
     quarantined = sum(rows for name, _, rows in by_layer.get("staging", []) if name.endswith("_quarantine"))
     print(f"\nquarantined raw rows: {quarantined:,}")
+    print("\nheadline")
+    for label, value in headline_numbers(con):
+        print(f"  {label:<30} {value}")
+    con.close()
     return 0

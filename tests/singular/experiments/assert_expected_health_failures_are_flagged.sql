@@ -1,4 +1,5 @@
-{{ config(store_failures=true) }}
+{#- Not run for a shop without experiments (TAILOR_ABSENT_SOURCES): the registry's experiments then have no units. -#}
+{{ config(store_failures=true, enabled='experiments' not in landing_absent_sources()) }}
 
 -- A health failure recorded as `fails` must be flagged: when the check passes (or no longer exists), either
 -- the problem went away and the record is stale, or the check stopped detecting a known problem.

@@ -1,0 +1,1 @@
+"""`tailor report`: one self-contained, offline HTML page of charts over the built marts."""
