@@ -24,5 +24,10 @@ tailor generate --scale tiny --out "$WORK/data" --quiet
 echo "==> dbt build (ci target, all tests)"
 # every partition is tested here, as the weekly `make test-all-partitions` does (a daily run tests the new ones)
 dbt build --target ci --target-path "$WORK/target" --log-path "$WORK/logs" --vars '{data_tests_scope: all}'
+echo "==> dbt docs generate (the privacy checks scan the docs site for the salt)"
+# its own folder keeps the build's run_results.json; the build's partial parse spares a second parse
+mkdir -p "$WORK/docs" && cp "$WORK/target/partial_parse.msgpack" "$WORK/docs/"
+dbt docs generate --target ci --target-path "$WORK/docs" --log-path "$WORK/logs" --quiet
+export TAILOR_DOCS_DIR="$WORK/docs"
 echo "==> pytest (unit + pipeline checks against planted truth)"
 pytest tests/python

@@ -8,6 +8,10 @@
     {%- set audit_relation = api.Relation.create(
         database=target_database(), schema=target.schema, identifier='audit_run_log') -%}
     {% do run_query(create_audit_table_sql(audit_relation)) %}
+    {%- if target.type == 'duckdb' -%}
+        {#- an audit table created before the salt fingerprint was recorded gets the column (last, as created) -#}
+        {% do run_query('alter table ' ~ audit_relation ~ ' add column if not exists salt_fingerprint varchar') %}
+    {%- endif %}
 
     {%- set state = audit_privacy_state() -%}
     {%- set code_version = env_var('TAILOR_CODE_VERSION', 'unknown') -%}
@@ -27,6 +31,7 @@
             ~ ", " ~ (state.erased_persons if state.erased_persons is not none else 'null')
             ~ ", " ~ (state.personalization_consented if state.personalization_consented is not none else 'null')
             ~ ", " ~ dbt.string_literal(state.consent_rule)
+            ~ ", " ~ pii_salt_fingerprint()
             ~ ")"
         ) -%}
     {%- endfor -%}
@@ -49,7 +54,8 @@
         code_version string,
         erased_persons_applied bigint,
         personalization_consented_persons bigint,
-        consent_rule string
+        consent_rule string,
+        salt_fingerprint string
     )
 {% endmacro %}
 

@@ -81,3 +81,56 @@
             then {{ json_object_text(raw_fields) }}
     end
 {%- endmacro %}
+
+
+{#- The size of a landed record as text: every column of the row, rendered as one string. Records over
+    var('max_record_bytes') are quarantined as `oversized_record` before any other check, so one huge value
+    (a pasted log in a ticket body, a blob in event properties) never reaches parsing, NLP or a join. -#}
+{% macro record_bytes(relation) %}
+    {{- return(adapter.dispatch('record_bytes', 'tailor')(relation)) -}}
+{% endmacro %}
+
+{% macro duckdb__record_bytes(relation) -%}
+    strlen(cast({{ relation }} as varchar))
+{%- endmacro %}
+
+{% macro spark__record_bytes(relation) -%}
+    octet_length(to_json(struct({{ relation }}.*)))
+{%- endmacro %}
+
+{% macro default__record_bytes(relation) -%}
+    {{ exceptions.raise_compiler_error('record_bytes has no implementation for ' ~ target.type) }}
+{%- endmacro %}
+
+
+{#- The `oversized_record` check, first of every base model's list: needs the model's `record_bytes` column. -#}
+{% macro oversized_record_check() %}
+    {{- return(('oversized_record', 'record_bytes > ' ~ var('max_record_bytes'))) -}}
+{% endmacro %}
+
+
+{#- The `implausible_timestamp` check: any of `columns` (parsed timestamps) before var('earliest_valid_timestamp'),
+    such as a 1970 epoch default. Every timestamp of every source goes through it. -#}
+{% macro implausible_timestamp_check(columns) %}
+    {%- set earliest = " < cast('" ~ var('earliest_valid_timestamp') ~ "' as timestamp)" -%}
+    {{- return(('implausible_timestamp', columns | join(earliest ~ ' or ') ~ earliest)) -}}
+{% endmacro %}
+
+
+{#- Change streams (orders, contacts, products: sources with an update timestamp). A key landed with several
+    update timestamps is a series of versions: the latest valid one is current (the clean model), the
+    earlier valid ones are history (the _history model), and only a copy of a version already landed (same
+    key, same update timestamp) is a duplicate. The copy key number_copies numbers: -#}
+{% macro version_copy_key(key, updated_at_text) -%}
+    {{ key }} || '@' || coalesce({{ updated_at_text }}, '')
+{%- endmacro %}
+
+{#- True on the current version of a key: the valid row (no quarantine_reason) with the latest updated_at,
+    ties broken by the later landed row. Reads the model's `quarantine_reason`, `updated_at`, `filename` and
+    `file_row_number`; null-free. -#}
+{% macro is_latest_version(key) -%}
+    (quarantine_reason is null and row_number() over (
+        partition by {{ key }}, quarantine_reason is null
+        order by updated_at desc nulls last, filename desc, file_row_number desc nulls last
+    ) = 1)
+{%- endmacro %}

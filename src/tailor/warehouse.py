@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from tailor.privacy.salt import pii_salt, set_session_salt
+
 DEFAULT_DB_PATH = "warehouse/tailor.duckdb"
 
 
@@ -17,8 +19,12 @@ def default_db_path() -> Path:
 
 
 def connect(db_path: str | Path | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file; read-only by default so a report never blocks or changes a build."""
+    """Open the warehouse file; read-only by default so a report never blocks or changes a build.
+
+    The session gets the pseudonymization salt, as a dbt connection does, so staging views can be read."""
     path = Path(db_path) if db_path else default_db_path()
     if not path.exists():
         raise FileNotFoundError(f"warehouse {path} does not exist: run `make run` (or scripts/run.sh) first")
-    return duckdb.connect(str(path), read_only=read_only)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    set_session_salt(conn, pii_salt())
+    return conn

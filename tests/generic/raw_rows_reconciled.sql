@@ -1,5 +1,6 @@
-{#- Nothing is lost in staging: every raw row of a source table is either in its clean model or in its
-    quarantine model, never both and never neither. Apply it to the clean model:
+{#- Nothing is lost in staging: every raw row of a source table is either in its clean model, in its
+    history model (change streams: earlier versions of a key) or in its quarantine model, never in two and
+    never in none. Apply it to the clean model (`history` only for change streams):
 
         data_tests:
           - raw_rows_reconciled:
@@ -7,10 +8,11 @@
                 raw: source('events', 'events')
                 quarantine: ref('stg_events__events_quarantine')
 
-    Fails with one row showing the three counts when raw != clean + quarantine. Partition-scoped (its `where`
-    is `__new_partitions__`, see macros/testing/partition_scope.sql), it counts the raw and quarantined rows
-    of the same partitions as the clean ones, so the balance stays exact for every partition it reads. -#}
-{% test raw_rows_reconciled(model, raw, quarantine) %}
+    Fails with one row showing the counts when raw != clean + history + quarantine. Partition-scoped (its
+    `where` is `__new_partitions__`, see macros/testing/partition_scope.sql), it counts the raw and quarantined
+    rows of the same partitions as the clean ones, so the balance stays exact for every partition it reads
+    (change streams, the only sources with history, are single files and never partition-scoped). -#}
+{% test raw_rows_reconciled(model, raw, quarantine, history=none) %}
 
 with
 
@@ -40,17 +42,29 @@ quarantined_rows as (
 
 ),
 
+history_rows as (
+
+    {% if history is not none -%}
+    select count(*) as row_count from {{ history }}
+    {%- else -%}
+    select 0 as row_count
+    {%- endif %}
+
+),
+
 final as (
 
     select
         raw_rows.row_count as raw_row_count,
         clean_rows.row_count as clean_row_count,
+        history_rows.row_count as history_row_count,
         quarantined_rows.row_count as quarantined_row_count
 
     from raw_rows
     cross join clean_rows
+    cross join history_rows
     cross join quarantined_rows
-    where raw_rows.row_count != clean_rows.row_count + quarantined_rows.row_count
+    where raw_rows.row_count != clean_rows.row_count + history_rows.row_count + quarantined_rows.row_count
 
 )
 

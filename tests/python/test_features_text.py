@@ -93,7 +93,7 @@ def test_score_tickets_keeps_only_signals() -> None:
             "brand": [b for _, _, b in CATALOG],
         }
     )
-    scored = score_tickets(tickets, products)
+    scored = score_tickets(tickets, products, max_chars=10_000)
     assert scored["ticket_id"].tolist() == ["T1", "T2"]
     assert "body" not in scored.columns and "subject" not in scored.columns
     assert scored["is_negative"].tolist() == [False, True]
@@ -117,6 +117,37 @@ def test_score_tickets_types_lists_even_when_nothing_is_mentioned() -> None:
         }
     )
     products = pd.DataFrame({"product_id": ["P001"], "title": ["Trail Runner 3"], "brand": ["Nordwind"]})
-    scored = score_tickets(tickets, products)
+    scored = score_tickets(tickets, products, max_chars=10_000)
     types = duckdb.connect().from_df(scored).select("mentioned_brands, mentioned_product_ids").types
     assert [str(t) for t in types] == ["VARCHAR[]", "VARCHAR[]"]
+
+
+def test_a_long_ticket_is_scored_on_its_beginning_only_and_flagged() -> None:
+    """A 1 MB body (a pasted log) is capped before VADER, whose time grows with the square of the length:
+    uncapped it would take about half an hour. Its sentiment is that of the first max_chars characters."""
+    import time
+
+    import pandas as pd
+
+    from tailor.features.text import cap_text, score_tickets
+
+    head = "Terrible service, the zipper broke and nobody answers. "
+    body = head + "log line 0123456789 " * 52_000  # ~1 MB
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["T1", "T2"],
+            "email_hash": ["h1", "h2"],
+            "created_at": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "subject": [None, "Thanks"],
+            "body": [body, "Love it"],
+        }
+    )
+    products = pd.DataFrame({"product_id": ["P001"], "title": ["Trail Runner 3"], "brand": ["Nordwind"]})
+    started = time.process_time()
+    scored = score_tickets(tickets, products, max_chars=2_000)
+    assert time.process_time() - started < 30  # a guard against the unbounded case, not a benchmark
+    assert scored["is_text_truncated"].tolist() == [True, False]
+    assert bool(scored["is_negative"].iloc[0])
+    text, cut = cap_text("one two three", 8)
+    assert (text, cut) == ("one two", True)
+    assert cap_text("short", 8) == ("short", False)

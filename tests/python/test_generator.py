@@ -97,6 +97,10 @@ def _reasons_sql(root: Path) -> dict[str, str]:
         return f"row_number() over (partition by {key} order by {order}) > 1"
 
     ts, email = TS.format, EMAIL_OK.format
+
+    def old(*columns: str) -> str:  # before var earliest_valid_timestamp
+        return " or ".join(f"{ts(c)} < timestamp '2000-01-01'" for c in columns)
+
     experiments = ", ".join(f"'{e.experiment_id}'" for e in REGISTRY)
     types = ", ".join(f"'{t}'" for t in EVENT_TYPES)
 
@@ -104,81 +108,106 @@ def _reasons_sql(root: Path) -> dict[str, str]:
         return "(" + ", ".join(f"'{value}'" for value in known_values(vocabulary)) + ")"
     return {
         "catalog.products": f"""select product_id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when product_id is null then 'missing_product_id'
             when {dup('product_id', False)} then 'duplicate_product_id'
-            when price < 0 then 'negative_price' end as reason from {src('catalog/products/*.parquet')}""",
+            when price < 0 then 'negative_price'
+            when {old('created_at', 'updated_at')} then 'implausible_timestamp' end as reason
+            from {src('catalog/products/*.parquet')} as raw""",
         "crm.contacts": f"""select Id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when Id is null then 'missing_contact_id'
             when {dup('Id', False)} then 'duplicate_contact_id'
             when Email is not null and not {email('Email')} then 'malformed_email'
-            when {ts('CreatedDate')} is null then 'invalid_timestamp' end as reason
-            from {src('crm/contacts/*.parquet')}""",
+            when {ts('CreatedDate')} is null then 'invalid_timestamp'
+            when {old('CreatedDate', 'LastModifiedDate')} then 'implausible_timestamp' end as reason
+            from {src('crm/contacts/*.parquet')} as raw""",
         "web.pages": f"""select id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when id is null then 'missing_message_id'
             when {dup('id', True)} then 'duplicate_message_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
             when {ts('timestamp')} is null then 'invalid_timestamp'
+            when {old('timestamp', 'received_at')} then 'implausible_timestamp'
             when {ts('timestamp')} > {ts('received_at')} + interval 60 minute then 'future_timestamp'
-            end as reason from {src('web/pages/dt=*/*.parquet')}""",
+            end as reason from {src('web/pages/dt=*/*.parquet')} as raw""",
         "web.identifies": f"""select id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when id is null then 'missing_message_id'
             when {dup('id', True)} then 'duplicate_message_id'
             when user_id is null then 'missing_user_id'
             when {ts('timestamp')} is null then 'invalid_timestamp'
+            when {old('timestamp', 'received_at')} then 'implausible_timestamp'
             when {ts('timestamp')} > {ts('received_at')} + interval 60 minute then 'future_timestamp'
-            end as reason from {src('web/identifies/dt=*/*.parquet')}""",
+            end as reason from {src('web/identifies/dt=*/*.parquet')} as raw""",
         "events.events": f"""select event_id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when event_id is null then 'missing_event_id'
             when {dup('event_id', True)} then 'duplicate_event_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
             when {ts('event_at')} is null then 'invalid_timestamp'
+            when {old('event_at', 'received_at')} then 'implausible_timestamp'
             when {ts('event_at')} > {ts('received_at')} + interval 60 minute then 'future_timestamp'
             when event_type not in ({types}) then 'unknown_event_type'
             when properties is not null and not json_valid(properties) then 'invalid_json'
             when item_id is not null and item_id not in (select key_value from clean_products) then 'orphan_item_id'
-            end as reason from {src('events/events/dt=*/*.parquet')}""",
+            end as reason from {src('events/events/dt=*/*.parquet')} as raw""",
         "commerce.orders": f"""select order_id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when order_id is null then 'missing_order_id'
-            when {dup('order_id', False)} then 'duplicate_order_id'
+            when {dup('order_id, updated_at', False)} then 'duplicate_order_id'
             when customer_id is null then 'missing_customer_id'
             when {ts('created_at')} is null then 'invalid_timestamp'
+            when {old('created_at', 'updated_at')} then 'implausible_timestamp'
             when currency not in ('USD', 'EUR', 'GBP') then 'unknown_currency'
             when least(subtotal, discount, shipping, total_amount) < 0 then 'negative_amount'
-            end as reason from {src('commerce/orders/*.parquet')}""",
+            when abs(total_amount - (subtotal - coalesce(discount, 0) + coalesce(shipping, 0))) > 0.01
+                then 'total_mismatch'
+            end as reason from {src('commerce/orders/*.parquet')} as raw""",
         "commerce.order_items": f"""select order_item_id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when order_item_id is null then 'missing_order_item_id'
             when {dup('order_item_id', False)} then 'duplicate_order_item_id'
             when order_id not in (select key_value from clean_orders) then 'orphan_order_id'
             when product_id not in (select key_value from clean_products) then 'orphan_product_id'
             when quantity <= 0 then 'non_positive_quantity'
-            when unit_price < 0 then 'negative_amount' end as reason from {src('commerce/order_items/*.parquet')}""",
+            when unit_price < 0 then 'negative_amount' end as reason
+            from {src('commerce/order_items/*.parquet')} as raw""",
         "support.tickets": f"""select ticket_id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when ticket_id is null then 'missing_ticket_id'
             when {dup('ticket_id', False)} then 'duplicate_ticket_id'
             when not {email('customer_email')} then 'malformed_email'
             when trim(coalesce(body, '')) = '' then 'empty_body'
-            when {ts('created_at')} is null then 'invalid_timestamp' end as reason
-            from {src('support/tickets/*.parquet')}""",
+            when {ts('created_at')} is null then 'invalid_timestamp'
+            when {old('created_at')} then 'implausible_timestamp' end as reason
+            from {src('support/tickets/*.parquet')} as raw""",
         "privacy.consent_events": f"""select consent_event_id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when consent_event_id is null then 'missing_consent_event_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
             when purpose not in {in_list('consent_purpose')} then 'unknown_purpose'
             when status not in {in_list('consent_status')} then 'invalid_status'
-            when {ts('occurred_at')} is null then 'invalid_timestamp' end as reason
-            from {src('privacy/consent_events/*.parquet')}""",
+            when {ts('occurred_at')} is null then 'invalid_timestamp'
+            when {old('occurred_at')} then 'implausible_timestamp' end as reason
+            from {src('privacy/consent_events/*.parquet')} as raw""",
         "privacy.erasure_requests": f"""select request_id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when request_id is null then 'missing_request_id'
             when identifier_type not in {in_list('erasure_identifier_type')}
                 then 'unknown_identifier_type'
-            when {ts('requested_at')} is null then 'invalid_timestamp' end as reason
-            from {src('privacy/erasure_requests/*.parquet')}""",
+            when {ts('requested_at')} is null then 'invalid_timestamp'
+            when {old('requested_at')} then 'implausible_timestamp' end as reason
+            from {src('privacy/erasure_requests/*.parquet')} as raw""",
         "experiments.assignments": f"""select assignment_id as key_value, case
+            when strlen(cast(raw as varchar)) > 262144 then 'oversized_record'
             when assignment_id is null then 'missing_assignment_id'
             when {dup('assignment_id', False)} then 'duplicate_assignment_id'
             when unit_id is null then 'missing_unit_id'
             when experiment_id not in ({experiments}) then 'unknown_experiment'
-            when {ts('assigned_at')} is null then 'invalid_timestamp' end as reason
-            from {src('experiments/assignments/*.parquet')}""",
+            when {ts('assigned_at')} is null then 'invalid_timestamp'
+            when {old('assigned_at')} then 'implausible_timestamp' end as reason
+            from {src('experiments/assignments/*.parquet')} as raw""",
     }
 
 

@@ -8,6 +8,7 @@ They read the built warehouse (TAILOR_DUCKDB_PATH), its planted truth (TAILOR_TR
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -17,9 +18,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from tailor.identity.evaluate import pii_salt, pseudonymize, read_truth_identifiers, truth_in_warehouse_terms
 from tailor.landing import table as landing_table
+from tailor.privacy.salt import set_session_salt
 from tailor.publish import PUBLISHED_DB, check_build, mart_relations, publish
 
 # The models that hold erased persons' identifiers by design (dbt tag `erasure_input`): the identity graph
@@ -88,6 +91,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     if not path.exists():
         pytest.skip(f"no warehouse at {path}: build it first")
     session = duckdb.connect()
+    set_session_salt(session, pii_salt())  # staging views pseudonymize with the session's salt
     session.execute(f"attach '{path}' as wh (read_only)")
     if not has_table(session, "wh", "int_persons_erased"):
         session.close()
@@ -311,6 +315,60 @@ def test_published_files_hold_only_marts_without_erased_persons_or_pii(
                 pii[label] = found
     assert not leaks, f"published files hold erased persons or their identifiers: {leaks}"
     assert not pii, f"published files hold raw PII: {pii}"
+
+
+def test_warehouse_holds_only_project_relations(con: duckdb.DuckDBPyConnection) -> None:
+    """Every relation of every schema (information_schema, not the manifest) is a node of the project or a
+    known system table: a leftover copy (a `__dbt_tmp` table of an incremental run) is seen by no privacy test
+    and reached by no erasure."""
+    manifest = json.loads((_env_path("TAILOR_TARGET_DIR") / "manifest.json").read_text())
+    expected = {
+        f"{node['schema']}.{node.get('alias') or node['name']}".lower()
+        for node in manifest["nodes"].values()
+        if (node["resource_type"] in ("model", "seed", "snapshot") and node["config"]["materialized"] != "ephemeral")
+        or (node["resource_type"] == "test" and node["config"].get("store_failures"))
+    }
+    system = {f"main.{name}" for name in project_var("known_system_relations")}
+    found = {
+        f"{schema}.{name}".lower()
+        for schema, name in con.sql(
+            "select table_schema, table_name from information_schema.tables where table_catalog = 'wh'"
+        ).fetchall()
+    }
+    assert len(found) > 50
+    assert not found - expected - system, f"relations that are not project nodes: {sorted(found - expected - system)}"
+
+
+def project_var(name: str) -> list[str]:
+    """A project var as dbt_project.yml sets it (the manifest does not keep vars)."""
+    project = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text())
+    return list(project["vars"]["tailor"][name])
+
+
+def files_holding(salt: str, files: list[Path]) -> list[str]:
+    return [str(f) for f in files if salt.encode() in f.read_bytes()]
+
+
+def test_the_salt_is_in_no_artifact(published: Path) -> None:
+    """The pseudonymization salt is in no file of the dbt target folder (manifest, compiled and run SQL,
+    partial parse), of the published folder, nor in the warehouse file (view definitions)."""
+    folders = [_env_path("TAILOR_TARGET_DIR"), published]
+    files = [f for folder in folders for f in folder.rglob("*") if f.is_file()] + [_env_path("TAILOR_DUCKDB_PATH")]
+    names = {f.name for f in files}
+    assert {"manifest.json", "partial_parse.msgpack", PUBLISHED_DB} <= names
+    assert any("/run/" in str(f) and f.suffix == ".sql" for f in files), "no run SQL in the target folder"
+    assert files_holding(pii_salt(), files) == []
+
+
+def test_the_salt_is_not_in_the_docs_site() -> None:
+    """The `dbt docs generate` output (scripts/test.sh writes it to TAILOR_DOCS_DIR), which the docs site
+    serves: every file of it."""
+    docs = _env_path("TAILOR_DOCS_DIR")
+    if not (docs / "catalog.json").exists():
+        pytest.skip(f"no docs site in {docs}: run `dbt docs generate --target-path {docs}` first")
+    site = [f for f in docs.rglob("*") if f.is_file()]
+    assert {"index.html", "manifest.json", "catalog.json"} <= {f.name for f in site}
+    assert files_holding(pii_salt(), site) == []
 
 
 def test_no_model_past_staging_holds_raw_pii(con: duckdb.DuckDBPyConnection, raw_pii: int) -> None:

@@ -147,3 +147,65 @@ def test_no_raw_email_in_staging_outputs(warehouse: duckdb.DuckDBPyConnection, t
                 f"select count(*) from {relation} where regexp_matches({column}, ?)", [EMAIL_PATTERN]
             ).fetchall()[0][0]
             assert found == 0, f"{relation}.{column} holds {found} raw email addresses"
+
+
+def test_implausible_birthdates_are_nulled_and_flagged(warehouse: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
+    """Exactly the contacts given a birthdate outside ages 0-120 (in the future, or before 1890) have no birth
+    year and are flagged; every other birth year stays as landed."""
+    planted = json.loads((truth_dir / "manifest.json").read_text()).get("implausible_birthdate_contact_ids")
+    if not planted:
+        pytest.skip("the truth plants no implausible birthdate")
+    flagged = warehouse.sql(
+        "select contact_id, birth_year from stg_crm__contacts where is_birthdate_implausible order by 1"
+    ).fetchall()
+    assert flagged == [(contact_id, None) for contact_id in sorted(planted)]
+    years = warehouse.sql("select min(birth_year), max(birth_year) from stg_crm__contacts").fetchall()[0]
+    assert years[0] > 1900 and years[1] < 2026
+
+
+def test_the_latest_version_of_an_order_wins_and_earlier_ones_are_history(
+    warehouse: duckdb.DuckDBPyConnection, truth_dir: Path
+) -> None:
+    """Orders landed twice, first as delivered and then (later updated_at) as refunded: the refund is the
+    order in staging, fct_orders and the profile's monetary value; the earlier version is history, not a
+    quarantined duplicate, and raw = clean + history + quarantine still holds."""
+    planted = json.loads((truth_dir / "manifest.json").read_text()).get("refunded_order_versions")
+    if not planted:
+        pytest.skip("the truth plants no earlier order version")
+    warehouse.execute("create or replace temp table planted_versions as select unnest(?::varchar[]) as order_id",
+                      [planted])
+    current = warehouse.sql(
+        "select order_id, order_status, is_refunded from fct_orders "
+        "where order_id in (select order_id from planted_versions) order by 1"
+    ).fetchall()
+    assert current == [(order_id, "refunded", True) for order_id in sorted(planted)]
+    history = warehouse.sql(
+        "select history.order_id, history.order_status, history.updated_at < clean.updated_at "
+        "from stg_commerce__orders_history as history inner join stg_commerce__orders as clean using (order_id) "
+        "order by 1"
+    ).fetchall()
+    assert [order_id for order_id, _, _ in history] == sorted(planted)
+    assert all(status != "refunded" and is_earlier for _, status, is_earlier in history), history
+    quarantined = warehouse.sql(
+        "select count(*) from stg_commerce__orders_quarantine where order_id in (select order_id from planted_versions)"
+    ).fetchall()[0][0]
+    assert quarantined == 0
+    counts = warehouse.sql(
+        "select (select count(*) from stg_commerce__orders), (select count(*) from stg_commerce__orders_history), "
+        "(select count(*) from stg_commerce__orders_quarantine)"
+    ).fetchall()[0]
+    raw = json.loads((truth_dir / "manifest.json").read_text())["row_counts"]["commerce.orders"]
+    assert sum(counts) == raw
+    # a refund known by the as-of date earns nothing: the person's monetary value leaves the order out
+    unearned = warehouse.sql(
+        """
+        select count(*) from fct_orders as orders
+        inner join int_persons_rfm_scored as rfm using (person_id)
+        where orders.order_id in (select order_id from planted_versions)
+          and rfm.monetary_usd > (
+              select sum(o.total_amount_usd) from fct_orders as o
+              where o.person_id = orders.person_id and not o.is_cancelled
+          ) - orders.total_amount_usd + 0.005
+        """
+    ).fetchall()[0][0]
+    assert unearned == 0

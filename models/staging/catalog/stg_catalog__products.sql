@@ -23,7 +23,7 @@ final as (
         updated_at
 
     from products
-    where quarantine_reason is null
+    where is_latest_version
 
 )
 

@@ -25,7 +25,7 @@ final as (
         updated_at
 
     from orders
-    where quarantine_reason is null
+    where is_latest_version
 
 )
 

@@ -14,6 +14,7 @@ final as (
         has_email,
         phone_hash,
         birth_year,
+        is_birthdate_implausible,
         gender,
         country_code,
         loyalty_tier,
@@ -22,7 +23,7 @@ final as (
         updated_at
 
     from contacts
-    where quarantine_reason is null
+    where is_latest_version
 
 )
 

@@ -11,4 +11,4 @@ def model(dbt, session):
     tombstones = read_frame(dbt.ref("int_erasure_tombstones"))
     erased_emails = tombstones.loc[tombstones["identifier_type"] == "email_hash", "identifier_value"]
     tickets = tickets[~tickets["email_hash"].isin(set(erased_emails))]
-    return score_tickets(tickets, products)
+    return score_tickets(tickets, products, max_chars=int(dbt.config.get("text_max_chars")))

@@ -17,6 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from tailor.privacy.salt import pii_salt, set_session_salt
+
 FLOOR_SCHEMA = "bench_floor"
 
 # The training signal of the collaborative model: consented weights summed per person x item, kept when
@@ -82,6 +84,7 @@ def time_sql(db_path: Path, name: str, compiled_sql: str, settings: Mapping[str,
     best = float("inf")
     con = duckdb.connect(str(db_path))
     try:
+        set_session_salt(con, pii_salt())  # the compiled SQL reads the salt from the session, as in dbt
         _apply_settings(con, settings)
         con.execute(f"create schema if not exists {FLOOR_SCHEMA}")
         for _ in range(max(repeats, 1)):

@@ -113,15 +113,28 @@ def match_mentions(text: str | None, index: MentionIndex) -> tuple[list[str], li
     return sorted(brands), sorted(products)
 
 
-def score_tickets(tickets: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+def cap_text(text: str, max_chars: int) -> tuple[str, bool]:
+    """The first `max_chars` characters of a text, cut at the last space before the limit when there is one
+    (no half word is scored), and whether anything was cut."""
+    if len(text) <= max_chars:
+        return text, False
+    head = text[:max_chars]
+    space = head.rfind(" ")
+    return (head[:space] if space > max_chars // 2 else head), True
+
+
+def score_tickets(tickets: pd.DataFrame, products: pd.DataFrame, max_chars: int) -> pd.DataFrame:
     """One row per ticket: sentiment of subject + body, negativity, and the catalog brands and products it
-    names. Only derived signals and keys leave: the text itself stays in staging."""
+    names, from the first `max_chars` characters (var nlp_text_max_chars; is_text_truncated says when that
+    was not all of it).
+    Only derived signals and keys leave: the text itself stays in staging."""
     index = build_mention_index(zip(products["product_id"], products["title"], products["brand"], strict=True))
     ordered = tickets.sort_values("ticket_id", kind="mergesort").reset_index(drop=True)
-    texts = [
-        " ".join(part for part in (subject, body) if isinstance(part, str) and part)
+    capped = [
+        cap_text(" ".join(part for part in (subject, body) if isinstance(part, str) and part), max_chars)
         for subject, body in zip(ordered["subject"], ordered["body"], strict=True)
     ]
+    texts = [text for text, _ in capped]
     compounds = sentiment_compound(texts)
     mentions = [match_mentions(text, index) for text in texts]
     return pd.DataFrame(
@@ -131,6 +144,7 @@ def score_tickets(tickets: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame
             "created_at": ordered["created_at"],
             "sentiment_compound": pd.array(compounds, dtype="Float64"),
             "is_negative": pd.array([is_negative(c) for c in compounds], dtype="boolean"),
+            "is_text_truncated": pd.array([cut for _, cut in capped], dtype="boolean"),
             # typed lists, so a batch where nothing is mentioned still reads as a list of text in the warehouse
             "mentioned_brands": pd.Series([brands for brands, _ in mentions], dtype=_TEXT_LIST),
             "mentioned_product_ids": pd.Series([product_ids for _, product_ids in mentions], dtype=_TEXT_LIST),

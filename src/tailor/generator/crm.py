@@ -10,6 +10,7 @@ from tailor.generator.config import (
     BARGAIN,
     DAY_S,
     DUPLICATE_CONTACT_SHARE,
+    IMPLAUSIBLE_BIRTHDATE_SHARE,
     LOYAL,
     MISSING_DEMOGRAPHICS_SHARE,
     NEW,
@@ -102,3 +103,21 @@ def contacts(rng: np.random.Generator, pop: Population, start_s: float, first_ac
         "_visible_at": created,
         "_t_modified": modified,
     })
+
+
+def plant_implausible_birthdates(rng: np.random.Generator, contacts: pa.Table) -> tuple[pa.Table, list[str]]:
+    """Gives a few contacts a birthdate no living customer has (in the future, or more than 120 years back),
+    as a form default or a typo does; returns the table and their Ids (truth: the pipeline nulls and flags
+    exactly these birth years)."""
+    n = contacts.num_rows
+    chosen = np.flatnonzero(rng.random(n) < IMPLAUSIBLE_BIRTHDATE_SHARE)
+    if n and len(chosen) < 2:
+        chosen = rng.choice(n, size=min(2, n), replace=False)
+    future = rng.random(len(chosen)) < 0.5
+    years = np.where(future, rng.integers(2060, 2100, len(chosen)), rng.integers(1800, 1890, len(chosen)))
+    birthdate = np.array(contacts["Birthdate"].to_pylist(), dtype=object)
+    birthdate[chosen] = [f"{year}-{month:02d}-15" for year, month in
+                         zip(years, rng.integers(1, 13, len(chosen)), strict=True)]
+    column = contacts.schema.get_field_index("Birthdate")
+    table = contacts.set_column(column, "Birthdate", pa.array(birthdate, pa.string()))
+    return table, sorted(contacts["Id"].take(pa.array(chosen)).to_pylist())

@@ -16,32 +16,48 @@ from tailor.generator import text
 from tailor.generator.config import DAY_S
 
 REASONS: dict[str, tuple[str, ...]] = {
-    "crm.contacts": ("missing_contact_id", "duplicate_contact_id", "malformed_email", "invalid_timestamp"),
+    "crm.contacts": ("missing_contact_id", "duplicate_contact_id", "malformed_email", "invalid_timestamp",
+                     "implausible_timestamp", "oversized_record"),
     "web.pages": ("missing_message_id", "duplicate_message_id", "missing_identity", "invalid_timestamp",
-                  "future_timestamp"),
+                  "future_timestamp", "implausible_timestamp", "oversized_record"),
     "web.identifies": ("missing_message_id", "duplicate_message_id", "missing_user_id", "invalid_timestamp",
-                       "future_timestamp"),
+                       "future_timestamp", "implausible_timestamp", "oversized_record"),
     "events.events": ("missing_event_id", "duplicate_event_id", "missing_identity", "invalid_timestamp",
-                      "future_timestamp", "unknown_event_type", "invalid_json", "orphan_item_id"),
+                      "future_timestamp", "implausible_timestamp", "unknown_event_type", "invalid_json",
+                      "orphan_item_id", "oversized_record"),
     "commerce.orders": ("missing_order_id", "duplicate_order_id", "missing_customer_id", "invalid_timestamp",
-                        "unknown_currency", "negative_amount"),
+                        "implausible_timestamp", "unknown_currency", "negative_amount", "total_mismatch",
+                        "oversized_record"),
     "commerce.order_items": ("missing_order_item_id", "duplicate_order_item_id", "orphan_order_id",
-                             "orphan_product_id", "non_positive_quantity", "negative_amount"),
-    "catalog.products": ("missing_product_id", "duplicate_product_id", "negative_price"),
+                             "orphan_product_id", "non_positive_quantity", "negative_amount", "oversized_record"),
+    "catalog.products": ("missing_product_id", "duplicate_product_id", "negative_price", "implausible_timestamp",
+                         "oversized_record"),
     "support.tickets": ("missing_ticket_id", "duplicate_ticket_id", "malformed_email", "empty_body",
-                        "invalid_timestamp"),
+                        "invalid_timestamp", "implausible_timestamp", "oversized_record"),
     "privacy.consent_events": ("missing_consent_event_id", "missing_identity", "unknown_purpose",
-                               "invalid_status", "invalid_timestamp"),
-    "privacy.erasure_requests": ("missing_request_id", "unknown_identifier_type", "invalid_timestamp"),
+                               "invalid_status", "invalid_timestamp", "implausible_timestamp", "oversized_record"),
+    "privacy.erasure_requests": ("missing_request_id", "unknown_identifier_type", "invalid_timestamp",
+                                 "implausible_timestamp", "oversized_record"),
     "experiments.assignments": ("missing_assignment_id", "duplicate_assignment_id", "missing_unit_id",
-                                "unknown_experiment", "invalid_timestamp"),
+                                "unknown_experiment", "invalid_timestamp", "implausible_timestamp",
+                                "oversized_record"),
 }
 TIME_COLUMN = {
     "crm.contacts": "CreatedDate", "web.pages": "timestamp", "web.identifies": "timestamp",
     "events.events": "event_at", "commerce.orders": "created_at", "support.tickets": "created_at",
     "privacy.consent_events": "occurred_at", "privacy.erasure_requests": "requested_at",
-    "experiments.assignments": "assigned_at",
+    "experiments.assignments": "assigned_at", "catalog.products": "created_at",
 }
+# oversized_record: one text column per table made longer than var max_record_bytes (262,144) as text.
+OVERSIZED_COLUMN = {
+    "crm.contacts": "MailingCity", "web.pages": "title", "web.identifies": "context_user_agent",
+    "events.events": "properties", "commerce.orders": "currency", "commerce.order_items": "product_id",
+    "catalog.products": "description", "support.tickets": "body", "privacy.consent_events": "source",
+    "privacy.erasure_requests": "identifier_value", "experiments.assignments": "variant",
+}
+OVERSIZED_CHARS = 300_000
+# implausible_timestamp: a time before var earliest_valid_timestamp (2000-01-01), e.g. a 1970 epoch default.
+IMPLAUSIBLE_BEFORE_S = 946_684_800.0
 EMAIL_COLUMN = {"crm.contacts": "Email", "support.tickets": "customer_email"}
 BAD_TIMESTAMPS = ("2026-13-45T99:00", "yesterday", "", "not a date", "31/02/2026 25:61", "2026-02-30T10:00:00Z")
 BAD_JSON = ('{"price": 12.5, "currency": "US', "{'price': 12.5}", "price=12.5&currency=USD", '{"slot": }')
@@ -100,6 +116,8 @@ def plant(rng: np.random.Generator, name: str, clean: pa.Table, key: str, share:
             candidates = np.flatnonzero(clean["item_id"].is_valid().to_numpy(zero_copy_only=False))
             if len(candidates) == 0:
                 continue
+        if reason == "oversized_record":
+            k = 1  # one is proof enough; at scale l a share of 300 KB rows would be gigabytes
         base = rng.choice(candidates, size=k, replace=k > len(candidates))
         rows = clean.take(pa.array(base))
         shift = np.zeros(k, dtype=np.int64)
@@ -145,6 +163,14 @@ def _break(rng: np.random.Generator, name: str, reason: str, rows: pa.Table, con
     if reason == "future_timestamp":
         ahead = rng.uniform(2.0, 72.0, k) * 3600.0
         return _set(rows, TIME_COLUMN[name], _shift_stamp(rows["received_at"], ahead))
+    if reason == "implausible_timestamp":
+        return _set(rows, TIME_COLUMN[name], text.iso(rng.uniform(0.0, IMPLAUSIBLE_BEFORE_S - DAY_S, k)))
+    if reason == "oversized_record":
+        blob = "x" * OVERSIZED_CHARS
+        value = '{"blob": "' + blob + '"}' if name == "events.events" else blob
+        return _set(rows, OVERSIZED_COLUMN[name], [value] * k)
+    if reason == "total_mismatch":
+        return _set(rows, "total_amount", pc.add(pc.multiply(rows["total_amount"], 3.0), 100.0))
     if reason == "unknown_event_type":
         return _set(rows, "event_type", list(text.pick(rng, ("purchase_complete", "app_crash", "page_ping"), k)))
     if reason == "invalid_json":

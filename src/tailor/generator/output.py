@@ -63,7 +63,10 @@ def write_stream_part(root: Path, pending_root: Path, name: str, clean: pa.Table
 
 
 def orders_as_of(table: pa.Table, at_s: float) -> pa.Table:
-    """Order status and updated_at as an export taken at at_s would show them."""
+    """Order status and updated_at as an export taken at at_s would show them; a row with a `_version_at`
+    (an earlier version the change stream still carries) shows the order as it was then."""
+    if "_version_at" in table.column_names:
+        at_s = np.minimum(at_s, table["_version_at"].to_numpy(zero_copy_only=False))
     t_ship = table["_t_ship"].to_numpy()
     t_deliver = table["_t_deliver"].to_numpy()
     t_final = table["_t_final"].to_numpy()
@@ -78,6 +81,18 @@ def orders_as_of(table: pa.Table, at_s: float) -> pa.Table:
         updated = np.where(t <= at_s, np.maximum(updated, t), updated)
     table = table.set_column(table.schema.get_field_index("status"), "status", pa.array(status, pa.string()))
     return table.set_column(table.schema.get_field_index("updated_at"), "updated_at", text.iso(updated))
+
+
+def earlier_order_versions(rng: np.random.Generator, orders: pa.Table, at_s: float,
+                           share: float = 0.3) -> pa.Table:
+    """Versions before the refund of a share of the orders refunded by at_s: the order as it stood a second
+    before (delivered or shipped, an earlier updated_at), marked with `_version_at`."""
+    kind = orders["_final_kind"].to_numpy()
+    t_final = orders["_t_final"].to_numpy()
+    refunded = np.flatnonzero((kind == 1) & (t_final <= at_s))
+    chosen = np.sort(refunded[rng.random(len(refunded)) < share])
+    versions = orders.take(pa.array(chosen, pa.int64()))
+    return versions.append_column("_version_at", pa.array(t_final[chosen] - 1.0))
 
 
 def contacts_as_of(table: pa.Table, at_s: float) -> pa.Table:

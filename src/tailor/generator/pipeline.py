@@ -42,6 +42,7 @@ from tailor.generator.truth import (
     persons_truth,
     write_truth,
 )
+from tailor.privacy.salt import GENERATED_MARKER
 
 STREAM_KEYS = {"events.events": "event_id", "web.pages": "id", "web.identifies": "id"}
 
@@ -190,6 +191,7 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
     marketing_ever = _ever_granted(intervals, pop.n, "marketing")
     srng = np.random.default_rng([seed, 2])
     contacts = crm.contacts(srng, pop, start_s, first_active, marketing_ever)
+    contacts, implausible_birthdates = crm.plant_implausible_birthdates(np.random.default_rng([seed, 3]), contacts)
     first_item = _first_items(orders, items, catalog.product_id)
     tickets, ticket_person, ticket_tone = support.tickets(srng, pop, catalog, orders, first_item, sim_end_s)
     sightings.add_snapshots(orders, consent, assignments, contacts, tickets)
@@ -218,6 +220,12 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
         visible = table["_visible_at"].to_numpy()[planted.base]
         dirty_parts.append(dirty_frame(name, planted, text.day_index(visible)))
         full[name] = pa.concat_tables([table, planted.rows])
+    # The orders extract is a change stream: refunded orders also land as the version before the refund, first.
+    order_versions = output.earlier_order_versions(np.random.default_rng([seed, 4]), orders, end_s)
+    full["commerce.orders"] = pa.concat_tables(
+        [order_versions, full["commerce.orders"].append_column(
+            "_version_at", pa.array(np.full(full["commerce.orders"].num_rows, np.inf)))],
+        promote_options="default")
     for name, table in full.items():
         output.write_snapshot(landing, name, output.snapshot_as_of(name, table, end_s))
         for d in range(end_day + 1, sim_end_day + 1):
@@ -248,10 +256,15 @@ def generate(cfg: ScaleConfig, out: str | Path, seed: int = 42, holdback_days: i
         "shared_anonymous_ids": sorted(set(pop.dev_anon[pop.dev_shared])),
         "currency_rates_to_usd": CURRENCY_RATES_TO_USD,
         "personas": list(PERSONAS),
+        "implausible_birthdate_contact_ids": implausible_birthdates,
+        # orders landed with an earlier version too: the latest (refunded) must win, the earlier is history
+        "refunded_order_versions": sorted(order_versions["order_id"].to_pylist()),
         "experiments": [e.experiment_id for e in REGISTRY],
     }
     write_truth(truth, manifest=manifest, persons=persons, identifiers=identifiers, dirty_rows=dirty_rows,
                 intervals=intervals, pop=pop, experiments=experiments, tickets=(tickets, ticket_person, ticket_tone))
+    # Synthetic data: the only landing folder a build may pseudonymize with the public default salt.
+    (landing / GENERATED_MARKER).write_text("written by tailor generate: synthetic data\n")
     (landing / "_SUCCESS").write_text("")
     _log(progress, f"done: {manifest['row_counts']['events.events']:,} events landed "
                    f"({time.monotonic() - clock:.0f}s)")

@@ -7,8 +7,7 @@ million identifiers cost one group-by, never a pass over pairs.
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,9 +16,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-# Mirrors macros/privacy/pseudonymize.sql (its default salt, DuckDB's space-only trim, lower case), so truth
-# emails can be matched to the warehouse's pseudonyms.
-DEFAULT_PII_SALT = "tailor-insecure-default-salt-set-TAILOR_PII_SALT"
+from tailor.privacy.salt import DEFAULT_PII_SALT, pii_salt  # noqa: F401 (re-exported by tailor.identity)
 
 # Truth names identifier types as landed; the warehouse keeps emails only as their pseudonym.
 TRUTH_TO_WAREHOUSE_TYPE: dict[str, str] = {
@@ -68,11 +65,8 @@ class ClusterStats:
         return asdict(self)
 
 
-def pii_salt(environ: Mapping[str, str] | None = None) -> str:
-    """The pseudonymization salt the build used: TAILOR_PII_SALT, or the macro's default."""
-    return (os.environ if environ is None else environ).get("TAILOR_PII_SALT", DEFAULT_PII_SALT)
-
-
+# Mirrors macros/privacy/pseudonymize.sql (DuckDB's space-only trim, lower case), so truth emails can be
+# matched to the warehouse's pseudonyms.
 def pseudonymize(value: str, salt: str) -> str | None:
     """Hex SHA-256 of salt + normalized value, exactly as the SQL macro computes it; blank gives None."""
     normalized = value.strip(" ").lower()

@@ -11,6 +11,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from tailor.privacy.salt import pii_salt, set_session_salt
 from tailor.report import charts, data
 from tailor.report.headline import headline_numbers
 
@@ -86,6 +87,7 @@ def render(con: duckdb.DuckDBPyConnection, title: str = "tailor report") -> str:
 def write_report(warehouse: Path, out: Path) -> Path:
     """Render the report from `warehouse` (opened read-only) into `out`, atomically."""
     con = duckdb.connect(str(warehouse), read_only=True)
+    set_session_salt(con, pii_salt())  # the quarantine views pseudonymize with the session's salt
     try:
         page = render(con)
     finally:

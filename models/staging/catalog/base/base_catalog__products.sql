@@ -16,14 +16,19 @@ currency_rates as (
 
 numbered as (
 
-    {#- copy_number > 1: a later copy of a key already landed -#}
-    {{ number_copies('source', clean_text('product_id'), landing_row_order('catalog', 'source')) }}
+    {#- copy_number > 1: a later copy of a version (key and update time) already landed -#}
+    {{ number_copies(
+        'source',
+        version_copy_key(clean_text('product_id'), clean_text('updated_at')),
+        landing_row_order('catalog', 'source'),
+    ) }}
 
 ),
 
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('product_id') }} as product_id,
         {{ clean_text('title') }} as title,
         {{ clean_text('description') }} as description,
@@ -56,17 +61,29 @@ converted as (
 
 ),
 
-final as (
+validated as (
 
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_product_id', 'product_id is null'),
             ('duplicate_product_id', 'copy_number > 1'),
             ('negative_price', 'price < 0'),
+            implausible_timestamp_check(['created_at', 'updated_at']),
         ]) }} as quarantine_reason
 
     from converted
+
+),
+
+final as (
+
+    select
+        *,
+        {{ is_latest_version('product_id') }} as is_latest_version
+
+    from validated
 
 )
 

@@ -11,14 +11,14 @@ source as {{ not_materialized() }} (
 orders as (
 
     select order_id from {{ ref('base_commerce__orders') }}
-    where quarantine_reason is null
+    where is_latest_version
 
 ),
 
 products as (
 
     select product_id from {{ ref('base_catalog__products') }}
-    where quarantine_reason is null
+    where is_latest_version
 
 ),
 
@@ -32,6 +32,7 @@ numbered as (
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('order_item_id') }} as order_item_id,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('product_id') }} as product_id,
@@ -67,6 +68,7 @@ final as (
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_order_item_id', 'order_item_id is null'),
             ('duplicate_order_item_id', 'copy_number > 1'),
             ('orphan_order_id', 'not has_known_order'),

@@ -16,14 +16,19 @@ currency_rates as (
 
 numbered as (
 
-    {#- copy_number > 1: a later copy of a key already landed -#}
-    {{ number_copies('source', clean_text('order_id'), landing_row_order('commerce', 'source')) }}
+    {#- copy_number > 1: a later copy of a version (key and update time) already landed -#}
+    {{ number_copies(
+        'source',
+        version_copy_key(clean_text('order_id'), clean_text('updated_at')),
+        landing_row_order('commerce', 'source'),
+    ) }}
 
 ),
 
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ pseudonymize(normalize_email('email')) }} as email_hash,
@@ -62,20 +67,34 @@ converted as (
 
 ),
 
-final as (
+validated as (
 
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_order_id', 'order_id is null'),
             ('duplicate_order_id', 'copy_number > 1'),
             ('missing_customer_id', 'customer_id is null'),
             ('invalid_timestamp', 'ordered_at is null or (has_updated_at_text and updated_at is null)'),
+            implausible_timestamp_check(['ordered_at', 'updated_at']),
             ('unknown_currency', 'not is_known_currency'),
             ('negative_amount', 'subtotal < 0 or discount_amount < 0 or shipping_amount < 0 or total_amount < 0'),
+            ('total_mismatch', 'abs(total_amount - (subtotal - coalesce(discount_amount, 0) + coalesce(shipping_amount, 0))) > '
+                ~ var('order_total_tolerance')),
         ]) }} as quarantine_reason
 
     from converted
+
+),
+
+final as (
+
+    select
+        *,
+        {{ is_latest_version('order_id') }} as is_latest_version
+
+    from validated
 
 )
 

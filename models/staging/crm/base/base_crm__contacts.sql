@@ -16,19 +16,24 @@ country_codes as (
 
 numbered as (
 
-    {#- copy_number > 1: a later copy of a key already landed -#}
-    {{ number_copies('source', clean_text('id'), landing_row_order('crm', 'source')) }}
+    {#- copy_number > 1: a later copy of a version (key and update time) already landed -#}
+    {{ number_copies(
+        'source',
+        version_copy_key(clean_text('id'), clean_text('lastmodifieddate')),
+        landing_row_order('crm', 'source'),
+    ) }}
 
 ),
 
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('id') }} as contact_id,
         {{ normalize_email('email') }} as email_normalized,
         {{ pseudonymize(normalize_email('email')) }} as email_hash,
         {{ pseudonymize(normalize_phone('phone')) }} as phone_hash,
-        extract(year from {{ try_cast_as('trim(birthdate)', 'date') }}) as birth_year,
+        {{ try_cast_as('trim(birthdate)', 'date') }} as birth_date,
         lower({{ clean_text('genderidentity') }}) as gender_text,
         {{ country_match_key('mailingcountry') }} as country_key,
         lower({{ clean_text('loyalty_tier__c') }}) as loyalty_tier_text,
@@ -52,10 +57,27 @@ renamed as (
 
 ),
 
+plausible as (
+
+    select
+        *,
+        coalesce(
+            birth_date > cast(coalesce(updated_at, created_at) as date)
+            or birth_date < cast(coalesce(updated_at, created_at) as date) - interval {{ var('max_age_years') }} year,
+            false
+        ) as is_birthdate_implausible
+
+    from renamed
+
+),
+
 standardized as (
 
     select
         renamed.*,
+        -- an age outside 0..max_age_years when the record was written is a typo or a placeholder: no birth year
+        -- is better than a guessed one
+        case when not renamed.is_birthdate_implausible then extract(year from renamed.birth_date) end as birth_year,
         renamed.email_hash is not null as has_email,
         case
             when renamed.gender_text in ('female', 'f', 'woman', 'w') then 'female'
@@ -71,9 +93,26 @@ standardized as (
                 then renamed.loyalty_tier_text
         end as loyalty_tier
 
-    from renamed
+    from plausible as renamed
     left join country_codes
         on renamed.country_key = country_codes.country_alias
+
+),
+
+validated as (
+
+    select
+        *,
+        {{ quarantine_reason([
+            oversized_record_check(),
+            ('missing_contact_id', 'contact_id is null'),
+            ('duplicate_contact_id', 'copy_number > 1'),
+            ('malformed_email', 'email_normalized is not null and not ' ~ is_valid_email('email_normalized')),
+            ('invalid_timestamp', 'created_at is null or (has_updated_at_text and updated_at is null)'),
+            implausible_timestamp_check(['created_at', 'updated_at']),
+        ]) }} as quarantine_reason
+
+    from standardized
 
 ),
 
@@ -81,14 +120,9 @@ final as (
 
     select
         *,
-        {{ quarantine_reason([
-            ('missing_contact_id', 'contact_id is null'),
-            ('duplicate_contact_id', 'copy_number > 1'),
-            ('malformed_email', 'email_normalized is not null and not ' ~ is_valid_email('email_normalized')),
-            ('invalid_timestamp', 'created_at is null or (has_updated_at_text and updated_at is null)'),
-        ]) }} as quarantine_reason
+        {{ is_latest_version('contact_id') }} as is_latest_version
 
-    from standardized
+    from validated
 
 )
 

@@ -30,7 +30,7 @@ source as {{ not_materialized() }} (
 products as (
 
     select product_id from {{ ref('base_catalog__products') }}
-    where quarantine_reason is null
+    where is_latest_version
 
 ),
 
@@ -54,6 +54,7 @@ numbered as (
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('event_id') }} as event_id,
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,
@@ -92,10 +93,12 @@ validated as (
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_event_id', 'event_id is null'),
             ('duplicate_event_id', 'copy_number > 1 or is_stored_earlier'),
             ('missing_identity', 'anonymous_id is null and user_id is null'),
             ('invalid_timestamp', 'event_at is null or received_at is null'),
+            implausible_timestamp_check(['event_at', 'received_at']),
             ('future_timestamp', 'event_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
             ('unknown_event_type', 'event_type is null or event_type not in '
                 ~ sql_text_list(known_values('event_type'))),

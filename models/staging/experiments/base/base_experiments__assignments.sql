@@ -24,6 +24,7 @@ numbered as (
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('assignment_id') }} as assignment_id,
         {{ clean_text('experiment_id') }} as experiment_id,
         {{ clean_text('variant') }} as variant,
@@ -56,11 +57,13 @@ final as (
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_assignment_id', 'assignment_id is null'),
             ('duplicate_assignment_id', 'copy_number > 1'),
             ('missing_unit_id', 'unit_id is null'),
             ('unknown_experiment', 'not is_registered_experiment'),
             ('invalid_timestamp', 'assigned_at is null'),
+            implausible_timestamp_check(['assigned_at']),
         ]) }} as quarantine_reason
 
     from registered

@@ -22,6 +22,7 @@ source as (
 renamed as (
 
     select
+        {{ record_bytes('source') }} as record_bytes,
         {{ clean_text('consent_event_id') }} as consent_event_id,
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,
@@ -49,12 +50,14 @@ validated as (
         *,
         consent_status = 'granted' as is_granted,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_consent_event_id', 'consent_event_id is null'),
             ('missing_identity', 'anonymous_id is null and user_id is null'),
             ('unknown_purpose', 'purpose is null or purpose not in ' ~ sql_text_list(known_values('consent_purpose'))),
             ('invalid_status', 'consent_status is null or consent_status not in '
                 ~ sql_text_list(known_values('consent_status'))),
             ('invalid_timestamp', 'occurred_at is null'),
+            implausible_timestamp_check(['occurred_at']),
         ]) }} as quarantine_reason
 
     from renamed

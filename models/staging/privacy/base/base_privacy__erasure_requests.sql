@@ -11,6 +11,7 @@ source as (
 renamed as (
 
     select
+        {{ record_bytes('source') }} as record_bytes,
         {{ clean_text('request_id') }} as request_id,
         lower({{ clean_text('identifier_type') }}) as identifier_type,
         {{ clean_text('identifier_value') }} as identifier_value,
@@ -38,10 +39,12 @@ final as (
         requested_at,
         raw_record,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_request_id', 'request_id is null'),
             ('unknown_identifier_type', 'identifier_type is null or identifier_type not in '
                 ~ sql_text_list(known_values('erasure_identifier_type'))),
             ('invalid_timestamp', 'requested_at is null'),
+            implausible_timestamp_check(['requested_at']),
         ]) }} as quarantine_reason
 
     from renamed

@@ -18,6 +18,7 @@ numbered as (
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ normalize_email('customer_email') }} as email_normalized,
         {{ pseudonymize(normalize_email('customer_email')) }} as email_hash,
@@ -43,11 +44,13 @@ final as (
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_ticket_id', 'ticket_id is null'),
             ('duplicate_ticket_id', 'copy_number > 1'),
             ('malformed_email', 'email_normalized is not null and not ' ~ is_valid_email('email_normalized')),
             ('empty_body', 'body is null'),
             ('invalid_timestamp', 'created_at is null'),
+            implausible_timestamp_check(['created_at']),
         ]) }} as quarantine_reason
 
     from renamed

@@ -37,6 +37,7 @@ numbered as (
 renamed as (
 
     select
+        {{ record_bytes('numbered') }} as record_bytes,
         {{ clean_text('id') }} as identify_id,
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,
@@ -60,10 +61,12 @@ validated as (
     select
         *,
         {{ quarantine_reason([
+            oversized_record_check(),
             ('missing_message_id', 'identify_id is null'),
             ('duplicate_message_id', 'copy_number > 1 or is_stored_earlier'),
             ('missing_user_id', 'user_id is null'),
             ('invalid_timestamp', 'identified_at is null or received_at is null'),
+            implausible_timestamp_check(['identified_at', 'received_at']),
             ('future_timestamp', 'identified_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
         ]) }} as quarantine_reason
 
