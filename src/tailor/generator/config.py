@@ -129,3 +129,59 @@ ANALYTICS_DENY_SHARE = 0.03
 SHARED_EMAILS: tuple[str, ...] = ("test@example.com", "noreply@example.com")
 PLACEHOLDER_USER_IDS: tuple[str, ...] = ("0", "null", "anonymous", "undefined")
 CURRENCY_RATES_TO_USD: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27}
+
+# Web activity (activity.py). Relative session starts per UTC hour (evening peak), normalized to shares.
+HOUR_WEIGHT = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 3.8, 4, 4.2, 4, 3.8, 3.8, 4, 4.5, 5.5, 6.5,
+                        7, 6, 4, 2], dtype=float)
+HOUR_SHARE = HOUR_WEIGHT / HOUR_WEIGHT.sum()
+PRIMARY_DEVICE_SHARE = 0.6  # sessions on the person's first device; the rest pick any of their devices
+FIRST_VISIT_LOGIN_SHARE = 0.88  # account holders' devices signed in on their first session
+LATER_LOGIN_P = 0.5  # the others sign in after a geometric(p) number of sessions
+NEVER_SIGNED_IN_SHARE = 0.015  # secondary devices never signed in
+REIDENTIFY_SHARE = 0.08  # signed-in sessions that send another identify call
+# Browse events: product_view source (category / search / direct; recommendation comes from rec clicks),
+# recommendation slots 1..REC_SLOTS, and add_to_cart quantities (1, else 2).
+BROWSE_SOURCE_SHARE = np.array([0.5, 0.3, 0.2])
+REC_SLOTS = 6
+BROWSE_SINGLE_QTY_SHARE = 0.9
+CART_REMOVE_SHARE = 0.25  # browse add_to_cart events followed by a remove_from_cart
+# Purchase funnels: 1 + binomial(n, p) items per order, quantity 1 or uniform in [lo, hi).
+FUNNEL_EXTRA_ITEMS_N = 2
+FUNNEL_EXTRA_ITEMS_P = 0.3
+FUNNEL_SINGLE_QTY_SHARE = 0.85
+FUNNEL_MULTI_QTY = (2, 4)
+# Event timing: exponential gaps between events (plus a minimum), the first event after the session start,
+# and the share of a played video watched before the next event.
+EVENT_GAP_MEAN_S = 18.0
+EVENT_GAP_MIN_S = 1.0
+FIRST_EVENT_DELAY_S = (1.0, 5.0)
+VIDEO_WATCHED_SHARE = 0.9
+VIDEO_LOG_SECONDS_SD = 0.6  # spread of log(seconds) around VIDEO_LOG_SECONDS
+VIDEO_SECONDS_RANGE = (3, 3600)
+VIDEO_ID_END = 5000  # video ids are vid_0001 .. below this
+SEARCH_BRAND_SHARE = 0.3  # search queries with a brand in front of the noun
+SEARCH_NOUNS_PER_CATEGORY = 6
+SEARCH_RESULTS_MEAN = 24
+# Landing page of a session: home / sale / new arrivals / a category page.
+LANDING_PAGE_SHARE = np.array([0.5, 0.1, 0.1, 0.3])
+# Server receipt: log-normal delay (mean and sd of log seconds); late rows arrive days later.
+RECEIPT_LOG_DELAY_S = (-0.7, 0.8)
+LATE_DELAY_DAYS = (1.0, 3.0)
+LATE_PAGE_SHARE = LATE_EVENT_SHARE / 2
+ORDER_EMAIL_VARIANT_SHARE = 0.25  # orders whose email is typed differently from the CRM's
+IDENTIFY_EMAIL_VARIANT_SHARE = 0.3  # identify calls whose email trait is typed differently
+
+# Orders (activity.py): prices, shipping and the status timeline.
+CHECKOUT_TO_ORDER_S = (20.0, 180.0)
+SALE_PRICE_FACTOR = 0.8
+MIN_UNIT_PRICE = 0.5
+FREE_SHIPPING_FROM = 50.0
+SHIPPING_FEE = 4.99
+COUPON_RATE_JITTER = (0.8, 1.2)  # the coupon rate of an order is COUPON_RATE times a uniform factor
+CANCEL_SHARE = 0.03
+REFUND_SHARE = 0.045
+REFUND_SHARE_LOYAL = 0.02
+SHIP_AFTER_DAYS = (0.4, 2.0)
+DELIVER_AFTER_DAYS = (1.0, 5.0)
+CANCEL_AFTER_HOURS = (1.0, 20.0)
+REFUND_AFTER_DAYS = (3.0, 12.0)  # after delivery

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from tailor.generator import text
+from tailor.generator.activity import Sessions
 from tailor.generator.config import (
     ANALYTICS_DENY_SHARE,
     MARKETING_NEVER_SHARE,
@@ -26,12 +27,12 @@ def _session_after(s_person: np.ndarray, s_start: np.ndarray, person: np.ndarray
     return np.where(valid, pos, -1)
 
 
-def consent_events(rng: np.random.Generator, pop: Population, s: dict[str, np.ndarray], s_user: pa.Array,
+def consent_events(rng: np.random.Generator, pop: Population, sessions: Sessions, s_user: pa.Array,
                    sim_end_s: float) -> tuple[pa.Table, pa.Table]:
     """Landing consent events and the truth intervals they imply.
 
     Returns (events with hidden _person/_visible_at columns, intervals: person, purpose, from, to, granted)."""
-    person_s, start_s = s["person"], s["start"]
+    person_s, start_s = sessions.person, sessions.start
     if len(person_s) == 0:
         return _empty_events(), _empty_intervals()
     first = np.ones(len(person_s), dtype=bool)
@@ -76,7 +77,7 @@ def consent_events(rng: np.random.Generator, pop: Population, s: dict[str, np.nd
     keep = t <= sim_end_s
     person, purpose, t, is_granted, sess, source = (a[keep] for a in (person, purpose, t, is_granted, sess, source))
     m = len(person)
-    slot = s["slot"][sess]
+    slot = sessions.device_slot[sess]
     events = pa.table({
         "consent_event_id": text.uuids(rng, m),
         "anonymous_id": pa.array(pop.dev_anon[slot], pa.string()),

@@ -98,14 +98,14 @@ def run_chunk(world: World, job: ChunkJob) -> ChunkOutput:
                                  job.end_day)
         dirty_parts.append(dirty_frame(name, planted, dirty_day))
     consent, intervals = consent_events(crng, world.pop, res.sessions, res.session_user, world.sim_end_s)
-    firsts = _firsts(res.sessions["person"])
+    firsts = _firsts(res.sessions.person)
     return ChunkOutput(
         chunk=job.chunk, lo=job.lo, hi=job.hi,
         snapshots={"orders": res.orders, "items": res.order_items, "assignments": res.assignments,
                    "consent": consent, "intervals": intervals},
-        sightings=sightings, dirty=dirty_parts, n_sessions=res.persons["n_sessions"],
-        n_orders=res.persons["n_orders"], first_person=res.sessions["person"][firsts],
-        first_start=res.sessions["start"][firsts], exp_units=res.exp_units, n_events=res.events.table.num_rows,
+        sightings=sightings, dirty=dirty_parts, n_sessions=res.n_sessions,
+        n_orders=res.n_orders, first_person=res.sessions.person[firsts],
+        first_start=res.sessions.start[firsts], exp_units=res.exp_units, n_events=res.events.table.num_rows,
     )
 
 
