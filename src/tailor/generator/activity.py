@@ -76,7 +76,7 @@ from tailor.generator.config import (
     VIDEO_WATCHED_SHARE,
     ScaleConfig,
 )
-from tailor.generator.experiments import ASSIGN_MARGIN_S, REGISTRY, Assignment, assign
+from tailor.generator.experiments import ASSIGN_MARGIN_S, REGISTRY, Assignment, ExperimentUnits, assign
 from tailor.generator.population import Population
 from tailor.generator.vocab import (
     CATEGORIES,
@@ -234,7 +234,7 @@ class ChunkResult:
     session_user: pa.Array  # user_id carried by each session's rows
     n_sessions: np.ndarray  # per person of the chunk, for the truth
     n_orders: np.ndarray
-    exp_units: list[dict[str, np.ndarray]] = field(default_factory=list)
+    exp_units: list[ExperimentUnits] = field(default_factory=list)
 
 
 def _group_first(keys: np.ndarray) -> np.ndarray:
@@ -354,20 +354,25 @@ def simulate_chunk(rng: np.random.Generator, world: World, chunk: int, lo: int, 
     assign_table = _assignments_table(rng, world, assignments)
 
     n_orders = np.bincount(pc.cast(orders["_person"], pa.int64()).to_numpy() - lo, minlength=hi - lo)
-    exp_units = [
-        {"experiment_id": np.full(len(a.unit), a.experiment.experiment_id, dtype=object), "person": a.person,
-         "variant": a.variant, "assigned_at": a.assigned_at,
-         "p_base": CONVERSION_BASE[pop.persona[a.person]],
-         "converted_draw": converted if a is rec else np.zeros(len(a.unit), dtype=bool),
-         "rec_impressions": exposure.impressions[a.person - lo] if a is rec else np.zeros(len(a.unit),
-                                                                                         dtype=np.int64),
-         "rec_clicks": exposure.clicks[a.person - lo] if a is rec else np.zeros(len(a.unit), dtype=np.int64)}
-        for a in assignments
-    ]
+    exp_units = [_experiment_units(pop, a, CarouselUnits(rec, converted) if a is rec else None, exposure, lo)
+                 for a in assignments]
     return ChunkResult(
         events=events_table, pages=pages, identifies=identifies, orders=orders, order_items=items,
         assignments=assign_table, sessions=sessions, session_user=session_user,
         n_sessions=np.bincount(sessions.person - lo, minlength=hi - lo), n_orders=n_orders, exp_units=exp_units,
+    )
+
+
+def _experiment_units(pop: Population, a: Assignment, carousel: CarouselUnits | None, exposure: CarouselExposure,
+                      lo: int) -> ExperimentUnits:
+    """The truth columns of one experiment's units; the carousel's carry its conversion draw and rec counts."""
+    n = len(a.unit)
+    return ExperimentUnits(
+        experiment_id=np.full(n, a.experiment.experiment_id, dtype=object), person=a.person, variant=a.variant,
+        assigned_at=a.assigned_at, p_base=CONVERSION_BASE[pop.persona[a.person]],
+        converted_draw=carousel.converted if carousel else np.zeros(n, dtype=bool),
+        rec_impressions=exposure.impressions[a.person - lo] if carousel else np.zeros(n, dtype=np.int64),
+        rec_clicks=exposure.clicks[a.person - lo] if carousel else np.zeros(n, dtype=np.int64),
     )
 
 

@@ -94,6 +94,20 @@ class Assignment:
     assigned_at: np.ndarray  # epoch seconds
 
 
+@dataclass(frozen=True)
+class ExperimentUnits:
+    """What the truth needs per assigned unit of one experiment (a column each, in truth-table order)."""
+
+    experiment_id: np.ndarray
+    person: np.ndarray
+    variant: np.ndarray
+    assigned_at: np.ndarray
+    p_base: np.ndarray  # control conversion probability of the unit's persona
+    converted_draw: np.ndarray  # planted conversion draw (exp_rec_carousel; False elsewhere)
+    rec_impressions: np.ndarray  # since assignment (exp_rec_carousel; 0 elsewhere)
+    rec_clicks: np.ndarray
+
+
 # Sessions must start this long before the end of an experiment to be assigned (so they finish inside).
 ASSIGN_MARGIN_S = 2 * 3600.0
 

@@ -31,7 +31,7 @@ from tailor.generator.config import (
     ScaleConfig,
 )
 from tailor.generator.consent import consent_events, consent_now
-from tailor.generator.experiments import REGISTRY
+from tailor.generator.experiments import REGISTRY, ExperimentUnits
 from tailor.generator.population import Population, build_population
 from tailor.generator.truth import (
     Sightings,
@@ -73,7 +73,7 @@ class ChunkOutput:
     n_orders: np.ndarray
     first_person: np.ndarray
     first_start: np.ndarray
-    exp_units: list[dict[str, np.ndarray]]
+    exp_units: list[ExperimentUnits]
     n_events: int
 
 

@@ -14,7 +14,7 @@ from tailor.generator import output, text
 from tailor.generator.catalog import Catalog
 from tailor.generator.config import CURRENCY_RATES_TO_USD, DAY_S, PERSONAS, SHARED_EMAILS
 from tailor.generator.dirty import Dirty
-from tailor.generator.experiments import REGISTRY
+from tailor.generator.experiments import REGISTRY, ExperimentUnits
 from tailor.generator.population import Population
 
 
@@ -138,10 +138,10 @@ def persons_truth(pop: Population, catalog: Catalog, now: dict[str, np.ndarray],
     })
 
 
-def experiments_truth(exp_units: list[dict[str, np.ndarray]], pop: Population, orders: pa.Table,
+def experiments_truth(exp_units: list[ExperimentUnits], pop: Population, orders: pa.Table,
                       end_s: float) -> tuple[dict, pd.DataFrame]:
     """Planted design per experiment plus the realized per-variant conversion and revenue."""
-    units = pd.concat([pd.DataFrame(u) for u in exp_units], ignore_index=True)
+    units = pd.concat([pd.DataFrame(vars(u)) for u in exp_units], ignore_index=True)
     status = output.orders_as_of(orders, end_s)
     rate = np.array([CURRENCY_RATES_TO_USD[c] for c in status["currency"].to_pylist()])
     o = pd.DataFrame({
