@@ -19,6 +19,7 @@ from tailor.generator.config import (
     CANCEL_AFTER_HOURS,
     CANCEL_SHARE,
     CART_REMOVE_SHARE,
+    CHECKOUT_PAGE_BEFORE_EVENT_S,
     CHECKOUT_TO_ORDER_S,
     CONVERSION_BASE,
     COUPON_PROB,
@@ -32,6 +33,7 @@ from tailor.generator.config import (
     EVENTS_PER_SESSION,
     FAVORITE_AFFINITY,
     FAVORITE_BRAND_SHARE,
+    FAVORITE_SLOT_SKEW,
     FIRST_EVENT_DELAY_S,
     FIRST_VISIT_LOGIN_SHARE,
     FREE_SHIPPING_FROM,
@@ -40,8 +42,10 @@ from tailor.generator.config import (
     FUNNEL_MULTI_QTY,
     FUNNEL_SINGLE_QTY_SHARE,
     HOUR_SHARE,
+    IDENTIFY_AFTER_START_S,
     IDENTIFY_EMAIL_VARIANT_SHARE,
     ITEM_MODE,
+    LANDING_PAGE_AFTER_START_S,
     LANDING_PAGE_SHARE,
     LATE_DELAY_DAYS,
     LATE_EVENT_SHARE,
@@ -53,6 +57,7 @@ from tailor.generator.config import (
     ORDER_EMAIL_VARIANT_SHARE,
     PLACEHOLDER_USER_IDS,
     PRIMARY_DEVICE_SHARE,
+    PRODUCT_PAGE_BEFORE_VIEW_S,
     PURCHASE_PER_SESSION,
     REC_CTR,
     REC_SLOTS,
@@ -67,6 +72,10 @@ from tailor.generator.config import (
     SEARCH_BRAND_SHARE,
     SEARCH_NOUNS_PER_CATEGORY,
     SEARCH_RESULTS_MEAN,
+    SEQ_CLICK_AFTER_IMPRESSION,
+    SEQ_REMOVE_AFTER_CART,
+    SEQ_VIEW_AFTER_CLICK,
+    SEQ_VIEW_BEFORE_CART,
     SHIP_AFTER_DAYS,
     SHIPPING_FEE,
     VIDEO_ID_END,
@@ -255,7 +264,7 @@ def pick_items(rng: np.random.Generator, world: World, persons: np.ndarray) -> n
     pop = world.pop
     m = len(persons)
     favorite = rng.random(m) < FAVORITE_AFFINITY
-    fav_slot = np.floor(rng.random(m) ** 1.6 * pop.n_fav[persons]).astype(np.int64)
+    fav_slot = np.floor(rng.random(m) ** FAVORITE_SLOT_SKEW * pop.n_fav[persons]).astype(np.int64)
     category = np.where(favorite, pop.fav_categories[persons, fav_slot], world.category_pick[rng.integers(0, len(
         world.category_pick), m)])
     brand = np.where(favorite & (rng.random(m) < FAVORITE_BRAND_SHARE), pop.fav_brands[persons, fav_slot], -1)
@@ -418,9 +427,10 @@ def _event_rows(rng: np.random.Generator, world: World, sessions: Sessions, purc
 
     # A product_view before each add_to_cart, and a remove_from_cart after some.
     atc = browse.take(np.flatnonzero(etype == ET["add_to_cart"]))
-    parts.append(_event_part(atc.session, atc.seq - 0.3, ET["product_view"], atc.item, source=atc.source))
+    parts.append(_event_part(atc.session, atc.seq - SEQ_VIEW_BEFORE_CART, ET["product_view"], atc.item,
+                             source=atc.source))
     removed = atc.take(rng.random(len(atc)) < CART_REMOVE_SHARE)
-    parts.append(_event_part(removed.session, removed.seq + 0.3, ET["remove_from_cart"], removed.item,
+    parts.append(_event_part(removed.session, removed.seq + SEQ_REMOVE_AFTER_CART, ET["remove_from_cart"], removed.item,
                              quantity=removed.quantity))
 
     impressions = browse.take(np.flatnonzero(is_rec))
@@ -437,9 +447,9 @@ def _event_rows(rng: np.random.Generator, world: World, sessions: Sessions, purc
         impressions=np.bincount(impression_person[exposed], minlength=n_persons),
         clicks=np.bincount(impression_person[exposed & is_click], minlength=n_persons),
     )
-    parts.append(_event_part(clicked.session, clicked.seq + 0.2, ET["recommendation_click"], clicked.item,
-                             rec_slot=clicked.rec_slot, placement=clicked.placement))
-    parts.append(_event_part(clicked.session, clicked.seq + 0.4, ET["product_view"], clicked.item,
+    parts.append(_event_part(clicked.session, clicked.seq + SEQ_CLICK_AFTER_IMPRESSION, ET["recommendation_click"],
+                             clicked.item, rec_slot=clicked.rec_slot, placement=clicked.placement))
+    parts.append(_event_part(clicked.session, clicked.seq + SEQ_VIEW_AFTER_CLICK, ET["product_view"], clicked.item,
                              source=FROM_RECOMMENDATION))
 
     # Purchase funnels after the browsing: view + add_to_cart per item, then checkout_start.
@@ -709,7 +719,8 @@ def _pages(rng: np.random.Generator, world: World, sessions: Sessions, events: T
     checkouts = events.take(np.flatnonzero(events.type == ET["checkout_start"]))
     n_views, n_checkouts = len(views), len(checkouts)
     session = np.concatenate([np.arange(n_sessions), views.session, checkouts.session])
-    t = np.concatenate([sessions.start + 0.3, views.t - 0.8, checkouts.t - 0.5])
+    t = np.concatenate([sessions.start + LANDING_PAGE_AFTER_START_S, views.t - PRODUCT_PAGE_BEFORE_VIEW_S,
+                        checkouts.t - CHECKOUT_PAGE_BEFORE_EVENT_S])
     path_idx = np.concatenate([land_pick, n_land + views.item, np.full(n_checkouts, n_land + n_items)])
     suffix_idx = np.concatenate([utm_pick, np.where(views.source == FROM_RECOMMENDATION, len(UTM_SUFFIXES), 0),
                                  np.zeros(n_checkouts, int)])
@@ -747,7 +758,7 @@ def _identifies(rng: np.random.Generator, world: World, sessions: Sessions) -> S
     """An identify call (with the email trait as typed) at each login and at some later sessions."""
     pop = world.pop
     idx = np.flatnonzero(sessions.sends_identify)
-    t = sessions.start[idx] + 0.2
+    t = sessions.start[idx] + IDENTIFY_AFTER_START_S
     received, arrival = _arrival(rng, t, 0.0, world)
     idx, t = idx[arrival], t[arrival]
     person, slot = sessions.person[idx], sessions.device_slot[idx]

@@ -113,6 +113,7 @@ REC_CTR = np.array([0.09, 0.06, 0.05, 0.05, 0.05, 0.03])
 CONVERSION_BASE = np.array([0.55, 0.06, 0.32, 0.12, 0.20, 0.09])
 FAVORITE_AFFINITY = 0.82  # share of item picks from the person's favorite categories
 FAVORITE_BRAND_SHARE = 0.30  # share of favorite-category picks from the favorite brand
+FAVORITE_SLOT_SKEW = 1.6  # favorite slot = floor(u ** skew * n_fav): the first favorites are picked most
 
 # Identity and quality rates.
 LATE_EVENT_SHARE = 0.02
@@ -158,6 +159,17 @@ FIRST_EVENT_DELAY_S = (1.0, 5.0)
 VIDEO_WATCHED_SHARE = 0.9
 VIDEO_LOG_SECONDS_SD = 0.6  # spread of log(seconds) around VIDEO_LOG_SECONDS
 VIDEO_SECONDS_RANGE = (3, 3600)
+# Companion events sit between browse events: offsets in the session's event order (seq) from the browse
+# event they belong to.
+SEQ_VIEW_BEFORE_CART = 0.3  # the product_view before an add_to_cart
+SEQ_REMOVE_AFTER_CART = 0.3
+SEQ_CLICK_AFTER_IMPRESSION = 0.2
+SEQ_VIEW_AFTER_CLICK = 0.4
+# Page views and identify calls relative to what they accompany (seconds).
+LANDING_PAGE_AFTER_START_S = 0.3
+PRODUCT_PAGE_BEFORE_VIEW_S = 0.8
+CHECKOUT_PAGE_BEFORE_EVENT_S = 0.5
+IDENTIFY_AFTER_START_S = 0.2
 VIDEO_ID_END = 5000  # video ids are vid_0001 .. below this
 SEARCH_BRAND_SHARE = 0.3  # search queries with a brand in front of the noun
 SEARCH_NOUNS_PER_CATEGORY = 6
