@@ -6,7 +6,6 @@ import numpy as np
 import pyarrow as pa
 
 from tailor.generator import text
-from tailor.generator.activity import Sessions
 from tailor.generator.config import (
     ANALYTICS_DENY_SHARE,
     MARKETING_NEVER_SHARE,
@@ -14,6 +13,7 @@ from tailor.generator.config import (
     PERSONALIZATION_REVOKE_SHARE,
 )
 from tailor.generator.population import Population
+from tailor.generator.world import Sessions
 from tailor.landing import CONSENT_PURPOSES
 
 

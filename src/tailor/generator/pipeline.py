@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tailor.generator import crm, dirty, output, support, text
-from tailor.generator.activity import World, build_world, simulate_chunk
+from tailor.generator.activity import simulate_chunk
 from tailor.generator.catalog import build_catalog
 from tailor.generator.config import (
     CURRENCY_RATES_TO_USD,
@@ -42,6 +42,7 @@ from tailor.generator.truth import (
     persons_truth,
     write_truth,
 )
+from tailor.generator.world import World, build_world
 from tailor.privacy.salt import GENERATED_MARKER
 
 STREAM_KEYS = {"events.events": "event_id", "web.pages": "id", "web.identifies": "id"}
