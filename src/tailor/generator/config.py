@@ -131,7 +131,7 @@ SHARED_EMAILS: tuple[str, ...] = ("test@example.com", "noreply@example.com")
 PLACEHOLDER_USER_IDS: tuple[str, ...] = ("0", "null", "anonymous", "undefined")
 CURRENCY_RATES_TO_USD: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27}
 
-# Web activity (activity.py). Relative session starts per UTC hour (evening peak), normalized to shares.
+# Web activity (activity.py, streams.py). Relative session starts per UTC hour (evening peak), normalized to shares.
 HOUR_WEIGHT = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 3.8, 4, 4.2, 4, 3.8, 3.8, 4, 4.5, 5.5, 6.5,
                         7, 6, 4, 2], dtype=float)
 HOUR_SHARE = HOUR_WEIGHT / HOUR_WEIGHT.sum()
@@ -183,7 +183,7 @@ LATE_PAGE_SHARE = LATE_EVENT_SHARE / 2
 ORDER_EMAIL_VARIANT_SHARE = 0.25  # orders whose email is typed differently from the CRM's
 IDENTIFY_EMAIL_VARIANT_SHARE = 0.3  # identify calls whose email trait is typed differently
 
-# Orders (activity.py): prices, shipping and the status timeline.
+# Orders (orders.py): prices, shipping and the status timeline.
 CHECKOUT_TO_ORDER_S = (20.0, 180.0)
 SALE_PRICE_FACTOR = 0.8
 MIN_UNIT_PRICE = 0.5
