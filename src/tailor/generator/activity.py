@@ -80,6 +80,8 @@ NEVER = 1 << 40  # login ordinal of a device that never signs in
 
 @dataclass
 class ChunkResult:
+    """Everything one chunk simulates: landing rows per stream and snapshot, and what the truth counts."""
+
     events: StreamRows
     pages: StreamRows
     identifies: StreamRows
@@ -108,6 +110,7 @@ def pick_items(rng: np.random.Generator, world: World, persons: np.ndarray) -> n
 
 
 def _sessions(rng: np.random.Generator, world: World, lo: int, hi: int) -> Sessions:
+    """Sessions of persons [lo, hi): day and hour, device, and whether the device is signed in by then."""
     pop = world.pop
     persons = np.arange(lo, hi)
     per_person = rng.poisson(pop.session_rate[persons])
