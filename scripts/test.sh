@@ -16,7 +16,7 @@ export TAILOR_PII_SALT="${TAILOR_PII_SALT:-ci-test-salt}"
 export TAILOR_CODE_VERSION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 echo "==> lint: ruff"
-ruff check src tests/python python_models lint
+ruff check src tests/python python_models
 echo "==> lint: sqlfluff"
 sqlfluff lint models macros snapshots tests/generic tests/singular --dialect duckdb --processes 2 --nocolor
 echo "==> generate tiny sample"

@@ -1,4 +1,4 @@
-"""The linter renders the project's real macros (lint/dbt_builtins), not stand-ins a new macro would need."""
+"""The linter renders the project's real macros (src/tailor/lint), not stand-ins a new macro would need."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ MACRO_NAME = re.compile(r"{%-?\s*macro\s+(\w+)\s*\(")
 
 @pytest.fixture(scope="module")
 def lint_context():
-    spec = importlib.util.spec_from_file_location("dbt_builtins", REPO / "lint" / "dbt_builtins" / "__init__.py")
+    spec = importlib.util.spec_from_file_location("dbt_builtins", REPO / "src" / "tailor" / "lint" / "__init__.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return vars(module)

@@ -31,7 +31,7 @@ from sqlfluff.core.templaters.builtins.dbt import (
     _builtin_return,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PROJECT_NAME = "tailor"
 ADAPTER_TYPE = "duckdb"
 _CACHE = sys.modules.setdefault("_tailor_lint_cache", types.ModuleType("_tailor_lint_cache"))
