@@ -98,6 +98,36 @@ stored_keys as (
 {%- endmacro %}
 
 
+{#- The rows of `landed` (incremental_landing) with copy_number: 1 for the first copy of a message id in
+    the window, by arrival date, then received_at, then landing order; copy_number > 1 is a later copy of
+    a key already landed in the window. For the message streams (events, web). -#}
+{% macro number_landed_copies(source_name, id_column) -%}
+    {{ number_copies(
+        'landed',
+        clean_text(id_column),
+        'dt, ' ~ try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order(source_name, 'landed'),
+    ) }}
+{%- endmacro %}
+
+{#- The head of a web base table (base_web__pages, base_web__identifies): the CTEs from the landed
+    source through `numbered`, its rows of the incremental window with copy_number (1 for the first copy
+    of a message id, by arrival date, then received_at, then landing order), after `stored_keys`
+    (incremental_landing). The model goes on from `numbered` with its own `renamed` CTE. -#}
+{% macro web_landed_copies(table_name, key_column) -%}
+source as {{ not_materialized() }} (
+
+    select * from {{ source('web', table_name) }}
+
+),
+{{ incremental_landing('source', key_column, landing_table=['web', table_name]) }},
+
+numbered as (
+
+    {{ number_landed_copies('web', 'id') }}
+
+)
+{%- endmacro %}
+
 {#- The first arrival date an incremental event model reads again: `late_event_lookback_days` before the
     high-water mark it stores (`high_water_mark`: an aggregate such as `max(dt)` over its own table), or
     every date when the table is empty. -#}

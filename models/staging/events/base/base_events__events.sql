@@ -43,11 +43,7 @@ products as (
 numbered as (
 
     {#- copy_number > 1: a later copy of a key already landed in the window -#}
-    {{ number_copies(
-        'landed',
-        clean_text('event_id'),
-        'dt, ' ~ try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order('events', 'landed'),
-    ) }}
+    {{ number_landed_copies('events', 'event_id') }}
 
 ),
 

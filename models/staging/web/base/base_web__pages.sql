@@ -16,23 +16,7 @@
 
 with
 
-source as {{ not_materialized() }} (
-
-    select * from {{ source('web', 'pages') }}
-
-),
-{{ incremental_landing('source', 'page_view_id', landing_table=['web', 'pages']) }},
-
-numbered as (
-
-    {#- copy_number > 1: a later copy of a key already landed in the window -#}
-    {{ number_copies(
-        'landed',
-        clean_text('id'),
-        'dt, ' ~ try_parse_timestamp('received_at') ~ ' nulls last, ' ~ landing_row_order('web', 'landed'),
-    ) }}
-
-),
+{{ web_landed_copies('pages', 'page_view_id') }},
 
 renamed as (
 
