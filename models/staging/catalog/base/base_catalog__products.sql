@@ -2,26 +2,11 @@
 
 with
 
-source as {{ not_materialized() }} (
-
-    select * from {{ source('catalog', 'products') }}
-
-),
+{{ change_stream_copies('catalog', 'products', 'product_id', 'updated_at') }},
 
 currency_rates as (
 
     select * from {{ ref('currency_rates') }}
-
-),
-
-numbered as (
-
-    {#- copy_number > 1: a later copy of a version (key and update time) already landed -#}
-    {{ number_copies(
-        'source',
-        version_copy_key(clean_text('product_id'), clean_text('updated_at')),
-        landing_row_order('catalog', 'source'),
-    ) }}
 
 ),
 

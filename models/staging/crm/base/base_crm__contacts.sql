@@ -2,26 +2,11 @@
 
 with
 
-source as {{ not_materialized() }} (
-
-    select * from {{ source('crm', 'contacts') }}
-
-),
+{{ change_stream_copies('crm', 'contacts', 'id', 'lastmodifieddate') }},
 
 country_codes as (
 
     select * from {{ ref('country_codes') }}
-
-),
-
-numbered as (
-
-    {#- copy_number > 1: a later copy of a version (key and update time) already landed -#}
-    {{ number_copies(
-        'source',
-        version_copy_key(clean_text('id'), clean_text('lastmodifieddate')),
-        landing_row_order('crm', 'source'),
-    ) }}
 
 ),
 
