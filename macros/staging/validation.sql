@@ -134,3 +134,34 @@
         order by updated_at desc nulls last, filename desc, file_row_number desc nulls last
     ) = 1)
 {%- endmacro %}
+
+{#- The whole query of a quarantine view: the rows of a base model that failed a check, with their key,
+    the reason and the raw record as landed (and the arrival partition of a partitioned stream), so that
+    every raw row ends in a clean or a quarantine model. -#}
+{% macro quarantined_rows(base_model, key_column, partition_column=none) -%}
+    {%- set relation_name = base_model.split('__')[-1] -%}
+with
+
+{{ relation_name }} as (
+
+    select * from {{ ref(base_model) }}
+
+),
+
+final as (
+
+    select
+        {{ key_column }},
+        quarantine_reason,
+        raw_record
+        {%- if partition_column %},
+        {{ partition_column }}
+        {%- endif %}
+
+    from {{ relation_name }}
+    where quarantine_reason is not null
+
+)
+
+select * from final
+{%- endmacro %}

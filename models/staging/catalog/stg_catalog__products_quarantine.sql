@@ -1,21 +1,2 @@
-with
-
-products as (
-
-    select * from {{ ref('base_catalog__products') }}
-
-),
-
-final as (
-
-    select
-        product_id,
-        quarantine_reason,
-        raw_record
-
-    from products
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_catalog__products that failed a check; the others are in stg_catalog__products. -#}
+{{ quarantined_rows('base_catalog__products', 'product_id') }}

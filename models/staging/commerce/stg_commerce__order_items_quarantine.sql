@@ -1,21 +1,2 @@
-with
-
-order_items as (
-
-    select * from {{ ref('base_commerce__order_items') }}
-
-),
-
-final as (
-
-    select
-        order_item_id,
-        quarantine_reason,
-        raw_record
-
-    from order_items
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_commerce__order_items that failed a check; the others are in stg_commerce__order_items. -#}
+{{ quarantined_rows('base_commerce__order_items', 'order_item_id') }}

@@ -1,21 +1,2 @@
-with
-
-orders as (
-
-    select * from {{ ref('base_commerce__orders') }}
-
-),
-
-final as (
-
-    select
-        order_id,
-        quarantine_reason,
-        raw_record
-
-    from orders
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_commerce__orders that failed a check; the others are in stg_commerce__orders. -#}
+{{ quarantined_rows('base_commerce__orders', 'order_id') }}

@@ -1,21 +1,2 @@
-with
-
-contacts as (
-
-    select * from {{ ref('base_crm__contacts') }}
-
-),
-
-final as (
-
-    select
-        contact_id,
-        quarantine_reason,
-        raw_record
-
-    from contacts
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_crm__contacts that failed a check; the others are in stg_crm__contacts. -#}
+{{ quarantined_rows('base_crm__contacts', 'contact_id') }}

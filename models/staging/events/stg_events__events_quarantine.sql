@@ -1,22 +1,2 @@
-with
-
-events as (
-
-    select * from {{ ref('base_events__events') }}
-
-),
-
-final as (
-
-    select
-        event_id,
-        quarantine_reason,
-        raw_record,
-        dt
-
-    from events
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_events__events that failed a check; the others are in stg_events__events. -#}
+{{ quarantined_rows('base_events__events', 'event_id', partition_column='dt') }}

@@ -1,21 +1,2 @@
-with
-
-assignments as (
-
-    select * from {{ ref('base_experiments__assignments') }}
-
-),
-
-final as (
-
-    select
-        assignment_id,
-        quarantine_reason,
-        raw_record
-
-    from assignments
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_experiments__assignments that failed a check; the others are in stg_experiments__assignments. -#}
+{{ quarantined_rows('base_experiments__assignments', 'assignment_id') }}

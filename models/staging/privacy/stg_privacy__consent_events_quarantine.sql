@@ -1,21 +1,2 @@
-with
-
-consent_events as (
-
-    select * from {{ ref('base_privacy__consent_events') }}
-
-),
-
-final as (
-
-    select
-        consent_event_id,
-        quarantine_reason,
-        raw_record
-
-    from consent_events
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_privacy__consent_events that failed a check; the others are in stg_privacy__consent_events. -#}
+{{ quarantined_rows('base_privacy__consent_events', 'consent_event_id') }}

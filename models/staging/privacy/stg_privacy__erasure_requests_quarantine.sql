@@ -1,21 +1,2 @@
-with
-
-erasure_requests as (
-
-    select * from {{ ref('base_privacy__erasure_requests') }}
-
-),
-
-final as (
-
-    select
-        request_id,
-        quarantine_reason,
-        raw_record
-
-    from erasure_requests
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_privacy__erasure_requests that failed a check; the others are in stg_privacy__erasure_requests. -#}
+{{ quarantined_rows('base_privacy__erasure_requests', 'request_id') }}

@@ -1,21 +1,2 @@
-with
-
-tickets as (
-
-    select * from {{ ref('base_support__tickets') }}
-
-),
-
-final as (
-
-    select
-        ticket_id,
-        quarantine_reason,
-        raw_record
-
-    from tickets
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_support__tickets that failed a check; the others are in stg_support__tickets. -#}
+{{ quarantined_rows('base_support__tickets', 'ticket_id') }}

@@ -1,22 +1,2 @@
-with
-
-identifies as (
-
-    select * from {{ ref('base_web__identifies') }}
-
-),
-
-final as (
-
-    select
-        identify_id,
-        quarantine_reason,
-        raw_record,
-        dt
-
-    from identifies
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_web__identifies that failed a check; the others are in stg_web__identifies. -#}
+{{ quarantined_rows('base_web__identifies', 'identify_id', partition_column='dt') }}

@@ -1,22 +1,2 @@
-with
-
-pages as (
-
-    select * from {{ ref('base_web__pages') }}
-
-),
-
-final as (
-
-    select
-        page_view_id,
-        quarantine_reason,
-        raw_record,
-        dt
-
-    from pages
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{#- The rows of base_web__pages that failed a check; the others are in stg_web__pages. -#}
+{{ quarantined_rows('base_web__pages', 'page_view_id', partition_column='dt') }}
