@@ -47,24 +47,10 @@ person_items as (
     {{ aggregate_person_items('consented_interactions') }}
 ),
 
--- keys and rounding as in fct_interactions, so the two compare row for row
+-- keys and rounding as in int_person_items_summed (person_item_columns), so the two compare row for row
 final as (
     select
-        cast({{ sha256_hex("person_items.person_id || '|' || person_items.item_id") }} as string) as person_item_id,
-        cast(person_items.person_id as string) as person_id,
-        cast(person_items.item_id as string) as item_id,
-        cast(round(person_items.interaction_weight, 6) as double) as interaction_weight,
-        cast(person_items.view_count as bigint) as view_count,
-        cast(person_items.recommendation_click_count as bigint) as recommendation_click_count,
-        cast(person_items.cart_count as bigint) as cart_count,
-        cast(person_items.cart_removal_count as bigint) as cart_removal_count,
-        cast(person_items.checkout_start_count as bigint) as checkout_start_count,
-        cast(person_items.purchase_count as bigint) as purchase_count,
-        cast(person_items.refund_count as bigint) as refund_count,
-        cast(person_items.last_purchased_at is not null as boolean) as has_purchased,
-        cast(person_items.first_interaction_at as timestamp) as first_interaction_at,
-        cast(person_items.last_interaction_at as timestamp) as last_interaction_at,
-        cast(person_items.last_purchased_at as timestamp) as last_purchased_at,
+        {{ person_item_columns('person_items') }},
         cast(coalesce(consent_current.is_granted, {{ granted_by_default }}) as boolean)
             as has_personalization_consent,
         cast(as_of.as_of_at as timestamp) as as_of_at
