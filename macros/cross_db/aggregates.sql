@@ -61,3 +61,41 @@
 {% macro spark__hash_bucket(expr, buckets) -%}
     pmod(xxhash64({{ expr }}), {{ buckets }})
 {%- endmacro %}
+
+
+{#- The values of `expr` in a group as an array ordered by `order_by` (a list of expressions, ascending,
+    compared left to right). Spark's collect_list has no order: it collects structs of the order keys
+    and the value, sorts them and keeps the values. -#}
+{% macro ordered_array_agg(expr, order_by) %}
+    {{- return(adapter.dispatch('ordered_array_agg', 'tailor')(expr, order_by)) -}}
+{% endmacro %}
+
+{% macro default__ordered_array_agg(expr, order_by) -%}
+    array_agg({{ expr }} order by {{ order_by | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__ordered_array_agg(expr, order_by) -%}
+    transform(
+        array_sort(collect_list(named_struct(
+            {%- for key in order_by %}'key_{{ loop.index }}', {{ key }}, {% endfor -%}
+            'value', {{ expr }}
+        ))),
+        ordered -> ordered.value
+    )
+{%- endmacro %}
+
+
+{#- A join of each row with the elements of its array column `array_expr`, one row per element, the
+    element named `alias`.`column` (rows with an empty or null array drop out). Must be the last join of
+    its FROM: Spark renders it as a LATERAL VIEW. -#}
+{% macro cross_join_unnest(array_expr, alias, column) %}
+    {{- return(adapter.dispatch('cross_join_unnest', 'tailor')(array_expr, alias, column)) -}}
+{% endmacro %}
+
+{% macro default__cross_join_unnest(array_expr, alias, column) -%}
+    cross join unnest({{ array_expr }}) as {{ alias }} ({{ column }})
+{%- endmacro %}
+
+{% macro spark__cross_join_unnest(array_expr, alias, column) -%}
+    lateral view explode({{ array_expr }}) {{ alias }} as {{ column }}
+{%- endmacro %}

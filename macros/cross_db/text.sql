@@ -134,3 +134,17 @@
 {% macro quote_identifier(name) -%}
     {{ adapter.quote(name) }}
 {%- endmacro %}
+
+
+{#- The SQL type of an array of `element_type` values: `string[]` on DuckDB, `array<string>` on Spark. -#}
+{% macro array_type(element_type) %}
+    {{- return(adapter.dispatch('array_type', 'tailor')(element_type)) -}}
+{% endmacro %}
+
+{% macro duckdb__array_type(element_type) -%}
+    {{ element_type }}[]
+{%- endmacro %}
+
+{% macro default__array_type(element_type) -%}
+    array<{{ element_type }}>
+{%- endmacro %}

@@ -49,3 +49,19 @@
 {% macro add_minutes(expr, minutes) -%}
     {{ dbt.dateadd('minute', minutes, expr) }}
 {%- endmacro %}
+
+
+{#- A select of one row per calendar day from `start_date` (included) to `end_date` (excluded), as
+    `date_day`: DuckDB's range table function, Spark's sequence exploded. -#}
+{% macro day_series(start_date, end_date) %}
+    {{- return(adapter.dispatch('day_series', 'tailor')(start_date, end_date)) -}}
+{% endmacro %}
+
+{% macro duckdb__day_series(start_date, end_date) -%}
+    select cast(range as date) as date_day
+    from range({{ start_date }}, {{ end_date }}, interval 1 day)
+{%- endmacro %}
+
+{% macro spark__day_series(start_date, end_date) -%}
+    select explode(sequence({{ start_date }}, date_sub({{ end_date }}, 1), interval 1 day)) as date_day
+{%- endmacro %}

@@ -17,14 +17,24 @@
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set dest_columns = arg_dict['dest_columns'] -%}
+    {%- set columns_csv = get_quoted_csv(dest_columns | map(attribute='name')) -%}
+
+    {{ delete_rows_where(target, replace_stream_tails_condition(source), 'stored') }};
+
+    insert into {{ target }} ({{ columns_csv }})
+    select {{ columns_csv }}
+    from {{ source }}
+{%- endmacro %}
+
+
+{#- Which stored rows (`stored`) the rebuilt rows of `source` replace: every row of a partition whose
+    version changed, and a stream's rows from the first rebuilt start on. -#}
+{% macro replace_stream_tails_condition(source) -%}
     {%- set partition_column = config.require('partition_column') -%}
     {%- set stream_columns = config.get('stream_columns', []) -%}
     {%- set start_column = config.require('start_column') -%}
     {%- set version_column = config.require('version_column') -%}
-    {%- set columns_csv = get_quoted_csv(dest_columns | map(attribute='name')) -%}
-
-    delete from {{ target }} as stored
-    where exists (
+    exists (
         select 1
         from {{ source }} as rebuilt
         where
@@ -38,9 +48,5 @@
                     stored.{{ start_column }} >= rebuilt.{{ start_column }}
                 )
             )
-    );
-
-    insert into {{ target }} ({{ columns_csv }})
-    select {{ columns_csv }}
-    from {{ source }}
+    )
 {%- endmacro %}

@@ -46,5 +46,5 @@
     {%- if not conditions -%}
         {{ exceptions.raise_compiler_error('delete_erased_rows needs at least one person or identifier column') }}
     {%- endif -%}
-    delete from {{ this }} where {{ conditions | join(' or ') }}
+    {{ delete_rows_where(this, conditions | join(' or ')) }}
 {%- endmacro %}

@@ -1,8 +1,26 @@
 {#- Runtime checks that the privacy tests cover every model, new ones included: read by the singular tests
     in tests/singular/privacy/. They read the graph, so they only return something when executing. -#}
 
-{#- Columns of every relation in the target schema as last built: {table_name: [column_name, ...]}. -#}
+{#- Columns of every relation in the target schema as last built: {table_name: [column_name, ...]}.
+    DuckDB reads information_schema; other engines (Spark has none) ask the adapter, relation by relation. -#}
 {% macro built_columns() %}
+    {{- return(adapter.dispatch('built_columns', 'tailor')()) -}}
+{% endmacro %}
+
+{% macro default__built_columns() %}
+    {%- set built = {} -%}
+    {%- if execute -%}
+        {%- set schema_relation = api.Relation.create(database=target.database, schema=target.schema) -%}
+        {%- for relation in adapter.list_relations_without_caching(schema_relation) -%}
+            {%- for column in adapter.get_columns_in_relation(relation) -%}
+                {%- do built.setdefault(relation.identifier | lower, []).append(column.name | lower) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(built) }}
+{% endmacro %}
+
+{% macro duckdb__built_columns() %}
     {%- set built = {} -%}
     {%- if execute -%}
         {%- set columns_sql -%}

@@ -163,7 +163,7 @@ numbered as (
 {% macro default__landing_fingerprints(source_name, table_name) -%}
     select
         cast(null as date) as partition_value,
-        cast(null as varchar) as landing_fingerprint
+        cast(null as string) as landing_fingerprint
     where false
 {%- endmacro %}
 
@@ -211,8 +211,8 @@ numbered as (
     not write again (an event a corrected re-delivery no longer holds). A row the run wrote carries the
     partition's current fingerprint; a row left from before carries the old one. -#}
 {% macro delete_redelivered_rows(landing_partitions_sql) -%}
-    delete from {{ this }} as stored
-    where not exists (
+    {%- set redelivered -%}
+    not exists (
         select 1
         from ({{ landing_partitions_sql }}) as current_partitions
         where
@@ -220,6 +220,8 @@ numbered as (
             and stored.event_source = current_partitions.event_source
             and stored.landing_fingerprint = current_partitions.landing_fingerprint
     )
+    {%- endset -%}
+    {{ delete_rows_where(this, redelivered, 'stored') }}
 {%- endmacro %}
 
 

@@ -57,8 +57,9 @@ _NULLABLE_DTYPES: dict[pa.DataType, Any] = {
 
 
 def read_frame(relation: Any) -> pd.DataFrame:
-    """A DuckDB relation (what `dbt.ref` returns) as the pandas frame `.df()` gives, read through Arrow."""
-    if any(duckdb_type.id not in ARROW_TYPE_IDS for duckdb_type in relation.types):
+    """A DuckDB relation (what `dbt.ref` returns) as the pandas frame `.df()` gives, read through Arrow.
+    A relation without DuckDB types (a Spark table, tailor.engines.spark_models) is always read through Arrow."""
+    if any(duckdb_type.id not in ARROW_TYPE_IDS for duckdb_type in getattr(relation, "types", ())):
         return relation.df()
     table = relation.to_arrow_table()
     frame = table.to_pandas(date_as_object=False)

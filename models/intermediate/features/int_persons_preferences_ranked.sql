@@ -73,7 +73,7 @@ brand_ranked as (
 top_categories as (
     select
         person_id,
-        array_agg(category order by affinity_rank) as top_categories
+        {{ ordered_array_agg('category', ['affinity_rank']) }} as top_categories
     from category_ranked
     where affinity_rank <= {{ top_n }}
     group by person_id
@@ -82,7 +82,7 @@ top_categories as (
 top_brands as (
     select
         person_id,
-        array_agg(brand order by affinity_rank) as top_brands
+        {{ ordered_array_agg('brand', ['affinity_rank']) }} as top_brands
     from brand_ranked
     where affinity_rank <= {{ top_n }}
     group by person_id
@@ -110,7 +110,7 @@ tags as (
 preference_tags as (
     select
         person_id,
-        array_agg(tag order by tag_kind_order, affinity_rank) as preference_tags
+        {{ ordered_array_agg('tag', ['tag_kind_order', 'affinity_rank']) }} as preference_tags
     from tags
     group by person_id
 ),

@@ -46,7 +46,7 @@ brand_mentions as (
         person_tickets.person_id,
         mentioned.brand
     from person_tickets
-    cross join unnest(person_tickets.mentioned_brands) as mentioned (brand)
+    {{ cross_join_unnest('person_tickets.mentioned_brands', 'mentioned', 'brand') }}
 ),
 
 product_mentions as (
@@ -54,13 +54,13 @@ product_mentions as (
         person_tickets.person_id,
         mentioned.product_id
     from person_tickets
-    cross join unnest(person_tickets.mentioned_product_ids) as mentioned (product_id)
+    {{ cross_join_unnest('person_tickets.mentioned_product_ids', 'mentioned', 'product_id') }}
 ),
 
 brand_lists as (
     select
         person_id,
-        array_agg(brand order by brand) as mentioned_brands
+        {{ ordered_array_agg('brand', ['brand']) }} as mentioned_brands
     from brand_mentions
     group by person_id
 ),
@@ -68,7 +68,7 @@ brand_lists as (
 product_lists as (
     select
         person_id,
-        array_agg(product_id order by product_id) as mentioned_product_ids
+        {{ ordered_array_agg('product_id', ['product_id']) }} as mentioned_product_ids
     from product_mentions
     group by person_id
 ),

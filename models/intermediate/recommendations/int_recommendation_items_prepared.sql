@@ -13,7 +13,7 @@ final as (
         cast(description as string) as description,
         cast(category as string) as category,
         cast(brand as string) as brand,
-        cast(tags as string[]) as tags,
+        cast(tags as {{ array_type('string') }}) as tags,
         cast(price_usd as double) as price_usd,
         cast(coalesce(is_active, false) as boolean) as is_active
     from products

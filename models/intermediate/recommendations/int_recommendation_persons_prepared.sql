@@ -29,7 +29,7 @@ memberships as (
         member_rows.member.person_id,
         current_segments.segment_id
     from current_segments
-    cross join unnest(current_segments.members) as member_rows (member)
+    {{ cross_join_unnest('current_segments.members', 'member_rows', 'member') }}
 ),
 
 final as (

@@ -26,7 +26,7 @@ memberships as (
         member_rows.member.person_id,
         member_rows.member.distance_to_centroid
     from current_run
-    cross join unnest(current_run.members) as member_rows (member)
+    {{ cross_join_unnest('current_run.members', 'member_rows', 'member') }}
 ),
 
 final as (

@@ -16,7 +16,7 @@ memberships as (
         member_rows.member.person_id,
         member_rows.member.distance_to_centroid
     from runs
-    cross join unnest(runs.members) as member_rows (member)
+    {{ cross_join_unnest('runs.members', 'member_rows', 'member') }}
 ),
 
 -- the person's previous run, not the previous run of the table: a person absent from a run keeps the

@@ -32,6 +32,7 @@ def local_session():
         .config("spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={root}/metastore_db;create=true")
         .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file={root}/derby.log")
+        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .enableHiveSupport()
     )

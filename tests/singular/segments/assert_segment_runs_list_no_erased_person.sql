@@ -15,7 +15,7 @@ members as (
         runs.segment_run_id,
         member_rows.member.person_id
     from runs
-    cross join unnest(runs.members) as member_rows (member)
+    {{ cross_join_unnest('runs.members', 'member_rows', 'member') }}
 ),
 
 final as (

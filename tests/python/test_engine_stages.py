@@ -1,0 +1,106 @@
+"""The staged build for engines that cannot run dbt Python models (tailor.engines.stages), and the pure
+Arrow steps of storing a Python model's result on Spark (tailor.engines.spark_models)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from tailor.engines.spark_models import merged_with_stored, spark_ready
+from tailor.engines.stages import plan_stages, selector, stage_numbers
+
+
+def node(name: str, kind: str = "model", parents: tuple[str, ...] = (), language: str = "sql") -> dict:
+    return {
+        "resource_type": kind,
+        "package_name": "tailor",
+        "language": language,
+        "name": name,
+        "fqn": ["tailor", "folder", name],
+        "depends_on": {"nodes": list(parents)},
+    }
+
+
+def manifest() -> dict:
+    """seed -> stg -> py_a (python) -> int_b -> py_c (python) -> mart; tests on stg, py_a and (int_b, stg)."""
+    nodes = {
+        "seed.tailor.seed": node("seed", "seed"),
+        "model.tailor.stg": node("stg", parents=("seed.tailor.seed", "source.tailor.raw.t")),
+        "model.tailor.py_a": node("py_a", parents=("model.tailor.stg",), language="python"),
+        "model.tailor.int_b": node("int_b", parents=("model.tailor.py_a",)),
+        "model.tailor.py_c": node("py_c", parents=("model.tailor.int_b", "model.tailor.stg"), language="python"),
+        "model.tailor.mart": node("mart", parents=("model.tailor.py_c",)),
+        "snapshot.tailor.snap": node("snap", "snapshot", parents=("model.tailor.mart",)),
+        "test.tailor.not_null_stg": node("not_null_stg", "test", parents=("model.tailor.stg",)),
+        "test.tailor.unique_py_a": node("unique_py_a", "test", parents=("model.tailor.py_a",)),
+        "test.tailor.rel_int_b": node("rel_int_b", "test", parents=("model.tailor.int_b", "model.tailor.stg")),
+        "model.other.foreign": {**node("foreign"), "package_name": "other"},
+    }
+    unit_tests = {"unit_test.tailor.int_b.ut": node("ut", "unit_test", parents=("model.tailor.int_b",))}
+    return {"nodes": nodes, "unit_tests": unit_tests, "sources": {}}
+
+
+def test_stage_counts_python_models_on_the_longest_upstream_path():
+    numbers = stage_numbers(manifest(), "tailor")
+    assert numbers["model.tailor.stg"] == 0
+    assert numbers["model.tailor.py_a"] == 1
+    assert numbers["test.tailor.unique_py_a"] == 1
+    assert numbers["model.tailor.int_b"] == 1
+    assert numbers["test.tailor.rel_int_b"] == 1
+    assert numbers["unit_test.tailor.int_b.ut"] == 1
+    assert numbers["model.tailor.py_c"] == 2
+    assert numbers["model.tailor.mart"] == 2
+    assert "model.other.foreign" not in numbers
+
+
+def test_plan_alternates_dbt_and_python_stages_and_skips_snapshots():
+    plan = plan_stages(manifest(), "tailor", skip_types=frozenset({"snapshot"}))
+    assert [(stage.kind, stage.number) for stage in plan] == [
+        ("dbt", 0), ("python", 1), ("dbt", 1), ("python", 2), ("dbt", 2),
+    ]
+    assert set(plan[0].unique_ids) == {"seed.tailor.seed", "model.tailor.stg", "test.tailor.not_null_stg"}
+    assert plan[1].unique_ids == ("model.tailor.py_a",)
+    assert set(plan[2].unique_ids) == {
+        "model.tailor.int_b", "test.tailor.unique_py_a", "test.tailor.rel_int_b", "unit_test.tailor.int_b.ut",
+    }
+    assert plan[4].unique_ids == ("model.tailor.mart",)
+    # every node reads only nodes of earlier stages or of its own dbt stage (dbt orders those itself)
+    seen: set[str] = set()
+    nodes = {**manifest()["nodes"], **manifest()["unit_tests"]}
+    for stage in plan:
+        available = seen | (set(stage.unique_ids) if stage.kind == "dbt" else set())
+        for unique_id in stage.unique_ids:
+            parents = nodes[unique_id]["depends_on"]["nodes"]
+            assert all(p in available or p.startswith("source.") for p in parents), unique_id
+        seen.update(stage.unique_ids)
+
+
+def test_selector_is_the_fully_qualified_name():
+    assert selector(node("stg")) == "fqn:tailor.folder.stg"
+
+
+def test_delete_insert_replaces_stored_rows_of_the_new_keys_and_keeps_the_rest():
+    stored = pa.table({"run": ["r1", "r1", "r2"], "value": [1, 2, 3]})
+    new = pa.table({"run": ["r2", "r3"], "value": [30, 40], "extra": ["x", "y"]})
+    merged = merged_with_stored(new, stored, "run")
+    assert merged.to_pylist() == [
+        {"run": "r1", "value": 1, "extra": None},
+        {"run": "r1", "value": 2, "extra": None},
+        {"run": "r2", "value": 30, "extra": "x"},
+        {"run": "r3", "value": 40, "extra": "y"},
+    ]
+
+
+def test_spark_ready_types():
+    table = pa.table(
+        {
+            "s": pa.array(["a"], pa.large_string()),
+            "l": pa.array([["x"]], pa.large_list(pa.large_string())),
+            "t": pa.array([0], pa.timestamp("us")),
+            "u": pa.array([1], pa.uint32()),
+            "n": pa.nulls(1),
+        }
+    )
+    ready = spark_ready(table)
+    assert ready.schema.types == [
+        pa.string(), pa.list_(pa.string()), pa.timestamp("us", tz="UTC"), pa.int64(), pa.string(),
+    ]
