@@ -14,6 +14,15 @@ fi
 # Seconds, not minutes: a wrong landing folder stops here with every problem on one screen.
 tailor check
 tailor state --record --status building
+if [ "$TAILOR_TARGET" = spark ]; then
+  # Local Spark (README "Engines"): dbt builds the SQL nodes, the Python models run on the same session;
+  # snapshots are skipped (Parquet cannot merge). publish, report and summary read the DuckDB warehouse.
+  tailor spark-build --target spark --target-path "$TAILOR_TARGET_DIR"
+  tailor state --record --status built
+  echo "spark: built in ${TAILOR_SPARK_WAREHOUSE:-warehouse/spark}; publish, report and summary are DuckDB-only, skipped"
+  echo "next : tailor compare-engines --manifest $TAILOR_TARGET_DIR/manifest.json --left duckdb:PATH --right spark:main"
+  exit 0
+fi
 # `set -e` stops here on any failed model or test, so nothing is published after a failed build.
 dbt build --target "$TAILOR_TARGET" --target-path "$TAILOR_TARGET_DIR"
 tailor publish --db "$TAILOR_DUCKDB_PATH" --target-dir "$TAILOR_TARGET_DIR" --out "$TAILOR_PUBLISH_DIR"

@@ -10,7 +10,7 @@
 {% macro default__built_columns() %}
     {%- set built = {} -%}
     {%- if execute -%}
-        {%- set schema_relation = api.Relation.create(database=target.database, schema=target.schema) -%}
+        {%- set schema_relation = api.Relation.create(schema=target.schema) -%}
         {%- for relation in adapter.list_relations_without_caching(schema_relation) -%}
             {%- for column in adapter.get_columns_in_relation(relation) -%}
                 {%- do built.setdefault(relation.identifier | lower, []).append(column.name | lower) -%}

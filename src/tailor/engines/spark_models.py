@@ -37,7 +37,8 @@ def spark_arrow(frame: Any) -> pa.Table:
 class SparkRelation:
     """What `dbt.ref` hands a Python model on Spark: a Spark DataFrame that also answers the DuckDB relation
     methods the models use to fetch rows (to_arrow_table, df); read_frame reads it through Arrow. The
-    relational methods both share (select, filter, distinct, join on column names, limit) go to the Spark
+    relational methods both share (select, filter, distinct, join on column names, limit; set_alias is
+    Spark's alias) go to the Spark
     DataFrame, their results wrapped again."""
 
     def __init__(self, frame: Any) -> None:
@@ -54,6 +55,10 @@ class SparkRelation:
             return SparkRelation(result) if type(result).__name__ == "DataFrame" else result
 
         return relational
+
+    def set_alias(self, alias: str) -> SparkRelation:
+        """DuckDB's name for Spark's `alias`."""
+        return SparkRelation(self.frame.alias(alias))
 
     def to_arrow_table(self) -> pa.Table:
         return spark_arrow(self.frame)
