@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-serve lint docs daily test-all-partitions
+.PHONY: run test bench bench-serve lint docs daily test-all-partitions test-spark
 SCALE ?= sample
 DOCS_PORT ?= 8080
 
@@ -7,6 +7,9 @@ run:        ## generate sample data if missing, dbt build, print a summary
 
 test:       ## lint + pytest + dbt build with all tests on tiny data
 	scripts/test.sh
+
+test-spark: ## the whole tiny build on local Spark, compared mart by mart with DuckDB (minutes; not in `make test`)
+	scripts/test_spark.sh
 
 bench:      ## speed and memory at a scale: make bench SCALE=m
 	scripts/bootstrap.sh && .venv/bin/tailor bench --scale $(SCALE)

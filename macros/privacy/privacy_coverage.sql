@@ -2,25 +2,25 @@
     in tests/singular/privacy/. They read the graph, so they only return something when executing. -#}
 
 {#- Columns of every relation in the target schema as last built: {table_name: [column_name, ...]}.
-    DuckDB reads information_schema; other engines (Spark has none) ask the adapter, relation by relation. -#}
+    DuckDB reads information_schema; Spark (which has none) lists its tables and describes each. -#}
 {% macro built_columns() %}
     {{- return(adapter.dispatch('built_columns', 'tailor')()) -}}
 {% endmacro %}
 
-{% macro default__built_columns() %}
+{% macro spark__built_columns() %}
     {%- set built = {} -%}
     {%- if execute -%}
-        {%- set schema_relation = api.Relation.create(schema=target.schema) -%}
-        {%- for relation in adapter.list_relations_without_caching(schema_relation) -%}
+        {%- for row in run_query('show tables in ' ~ target.schema).rows if not row['isTemporary'] -%}
+            {%- set relation = api.Relation.create(schema=target.schema, identifier=row['tableName']) -%}
             {%- for column in adapter.get_columns_in_relation(relation) -%}
-                {%- do built.setdefault(relation.identifier | lower, []).append(column.name | lower) -%}
+                {%- do built.setdefault(row['tableName'] | lower, []).append(column.name | lower) -%}
             {%- endfor -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(built) }}
 {% endmacro %}
 
-{% macro duckdb__built_columns() %}
+{% macro default__built_columns() %}
     {%- set built = {} -%}
     {%- if execute -%}
         {%- set columns_sql -%}

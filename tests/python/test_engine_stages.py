@@ -55,12 +55,19 @@ def test_stage_counts_python_models_on_the_longest_upstream_path():
 def test_plan_alternates_dbt_and_python_stages_and_skips_snapshots():
     plan = plan_stages(manifest(), "tailor", skip_types=frozenset({"snapshot"}))
     assert [(stage.kind, stage.number) for stage in plan] == [
-        ("dbt", 0), ("python", 1), ("dbt", 1), ("python", 2), ("dbt", 2),
+        ("dbt", 0),
+        ("python", 1),
+        ("dbt", 1),
+        ("python", 2),
+        ("dbt", 2),
     ]
     assert set(plan[0].unique_ids) == {"seed.tailor.seed", "model.tailor.stg", "test.tailor.not_null_stg"}
     assert plan[1].unique_ids == ("model.tailor.py_a",)
     assert set(plan[2].unique_ids) == {
-        "model.tailor.int_b", "test.tailor.unique_py_a", "test.tailor.rel_int_b", "unit_test.tailor.int_b.ut",
+        "model.tailor.int_b",
+        "test.tailor.unique_py_a",
+        "test.tailor.rel_int_b",
+        "unit_test.tailor.int_b.ut",
     }
     assert plan[4].unique_ids == ("model.tailor.mart",)
     # every node reads only nodes of earlier stages or of its own dbt stage (dbt orders those itself)
@@ -102,5 +109,9 @@ def test_spark_ready_types():
     )
     ready = spark_ready(table)
     assert ready.schema.types == [
-        pa.string(), pa.list_(pa.string()), pa.timestamp("us", tz="UTC"), pa.int64(), pa.string(),
+        pa.string(),
+        pa.list_(pa.string()),
+        pa.timestamp("us", tz="UTC"),
+        pa.int64(),
+        pa.string(),
     ]

@@ -15,7 +15,7 @@ pytest.importorskip("pyspark")
 
 from tailor.engines.spark_models import run_python_model  # noqa: E402
 
-MODEL = '''
+MODEL = """
 import pandas as pd
 from tailor.frames import read_frame
 
@@ -26,7 +26,7 @@ def model(dbt, session):
     summary["run"] = dbt.config.meta_get("settings")["run"]
     summary["seen_before"] = dbt.is_incremental
     return summary
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,9 @@ def test_python_model_reads_spark_refs_and_stores_its_frame(session, tmp_path: P
     second = node("summary", "summary.py", "r2", materialized="incremental")
     run_python_model(session, tmp_path, second, manifest, full_refresh=False)
     run_python_model(session, tmp_path, second, manifest, full_refresh=False)
-    runs = session.sql("select run, count(*) as n, max(cast(seen_before as int)) as seen from default.summary group by run")
+    runs = session.sql(
+        "select run, count(*) as n, max(cast(seen_before as int)) as seen from default.summary group by run"
+    )
     assert sorted((row.run, row.n, row.seen) for row in runs.collect()) == [("r1", 2, 0), ("r2", 2, 1)]
 
     # a full refresh starts over

@@ -128,7 +128,9 @@ def spark_build(
             result.statuses.update(statuses)
             failed = [u for u, status in statuses.items() if status not in ("success", "pass", "warn")]
             result.failures.extend(f"{u}: {statuses[u]}" for u in failed)
-        log(f"stage {stage.number} {stage.kind}: {len(stage.unique_ids)} nodes in {time.perf_counter() - started:.1f} s")
+        log(
+            f"stage {stage.number} {stage.kind}: {len(stage.unique_ids)} nodes in {time.perf_counter() - started:.1f} s"
+        )
         if result.failures and not keep_going:
             log("stopping: later stages read what failed here")
             break

@@ -75,9 +75,7 @@ def plan_stages(manifest: dict[str, Any], project: str, skip_types: frozenset[st
         sql = tuple(
             u
             for u in order
-            if numbers[u] == number
-            and not is_python_model(nodes[u])
-            and nodes[u]["resource_type"] not in skip_types
+            if numbers[u] == number and not is_python_model(nodes[u]) and nodes[u]["resource_type"] not in skip_types
         )
         if python:
             plan.append(Stage("python", number, python))
