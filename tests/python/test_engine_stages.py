@@ -33,6 +33,7 @@ def manifest() -> dict:
         "test.tailor.not_null_stg": node("not_null_stg", "test", parents=("model.tailor.stg",)),
         "test.tailor.unique_py_a": node("unique_py_a", "test", parents=("model.tailor.py_a",)),
         "test.tailor.rel_int_b": node("rel_int_b", "test", parents=("model.tailor.int_b", "model.tailor.stg")),
+        "test.tailor.not_null_snap": node("not_null_snap", "test", parents=("snapshot.tailor.snap",)),
         "model.other.foreign": {**node("foreign"), "package_name": "other"},
     }
     unit_tests = {"unit_test.tailor.int_b.ut": node("ut", "unit_test", parents=("model.tailor.int_b",))}
@@ -69,6 +70,7 @@ def test_plan_alternates_dbt_and_python_stages_and_skips_snapshots():
         "test.tailor.rel_int_b",
         "unit_test.tailor.int_b.ut",
     }
+    # the snapshot and its test are left out
     assert plan[4].unique_ids == ("model.tailor.mart",)
     # every node reads only nodes of earlier stages or of its own dbt stage (dbt orders those itself)
     seen: set[str] = set()

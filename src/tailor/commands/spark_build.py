@@ -15,6 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--target-path", default="target", help="dbt's target folder (manifest, run results)")
     parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     parser.add_argument("--keep-going", action="store_true", help="run every stage even after a failure")
+    parser.add_argument("--from-stage", type=int, default=0, help="resume: skip the stages numbered below this")
     parser.set_defaults(func=run)
 
 
@@ -26,7 +27,12 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     result = spark_build(
-        Path.cwd(), args.target, args.target_path, full_refresh=args.full_refresh, keep_going=args.keep_going
+        Path.cwd(),
+        args.target,
+        args.target_path,
+        full_refresh=args.full_refresh,
+        keep_going=args.keep_going,
+        from_stage=args.from_stage,
     )
     counts = ", ".join(f"{status}={count}" for status, count in sorted(result.counts().items()))
     print(f"spark-build: {counts}; {len(result.python_rows)} Python models")

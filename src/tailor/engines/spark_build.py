@@ -87,10 +87,12 @@ def spark_build(
     target_path: str = "target",
     full_refresh: bool = False,
     keep_going: bool = False,
+    from_stage: int = 0,
     log: Callable[[str], None] = print,
 ) -> BuildResult:
     """Parses the project for `target`, then builds it stage by stage on the local Spark session. A failure
-    stops the build after its stage (later stages read what failed), unless `keep_going`."""
+    stops the build after its stage (later stages read what failed), unless `keep_going`. `from_stage`
+    resumes a build whose earlier stages are already built (development)."""
     from dbt.cli.main import dbtRunner
 
     from tailor.engines.spark_models import run_python_model
@@ -107,7 +109,7 @@ def spark_build(
     log(SNAPSHOTS_SKIPPED)
     base = dbt_args("build", target, target_path, ["--full-refresh"] if full_refresh else [])
     result = BuildResult()
-    for stage in plan:
+    for stage in (stage for stage in plan if stage.number >= from_stage):
         started = time.perf_counter()
         if stage.kind == "python":
             for unique_id in stage.unique_ids:

@@ -29,8 +29,9 @@ def local_session():
         .config("spark.sql.shuffle.partitions", os.environ.get("TAILOR_SPARK_SHUFFLE_PARTITIONS", "4"))
         .config("spark.driver.memory", os.environ.get("TAILOR_SPARK_DRIVER_MEMORY", "2g"))
         .config("spark.sql.warehouse.dir", f"{root}/tables")
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={root}/metastore_db;create=true")
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={root}/metastore_db;create=true"
+        )
         .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file={root}/derby.log")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")

@@ -64,19 +64,19 @@ def stage_numbers(manifest: dict[str, Any], project: str) -> dict[str, int]:
 def plan_stages(manifest: dict[str, Any], project: str, skip_types: frozenset[str] = frozenset()) -> list[Stage]:
     """The build as alternating dbt and Python stages (empty stages left out). Python models of one stage
     are listed in dependency order; `skip_types` (e.g. snapshots on a table format that cannot merge) are
-    left out of every stage."""
+    left out of every stage, with their tests and whatever else reads them."""
     nodes = built_nodes(manifest, project)
     numbers = stage_numbers(manifest, project)
     graph = {unique_id: [p for p in parents_of(node, manifest) if p in nodes] for unique_id, node in nodes.items()}
     order = list(TopologicalSorter(graph).static_order())
+    skipped: set[str] = set()
+    for unique_id in order:  # a skipped node takes its tests and everything downstream with it
+        if nodes[unique_id]["resource_type"] in skip_types or any(p in skipped for p in graph[unique_id]):
+            skipped.add(unique_id)
     plan: list[Stage] = []
     for number in range(max(numbers.values(), default=0) + 1):
         python = tuple(u for u in order if numbers[u] == number and is_python_model(nodes[u]))
-        sql = tuple(
-            u
-            for u in order
-            if numbers[u] == number and not is_python_model(nodes[u]) and nodes[u]["resource_type"] not in skip_types
-        )
+        sql = tuple(u for u in order if numbers[u] == number and not is_python_model(nodes[u]) and u not in skipped)
         if python:
             plan.append(Stage("python", number, python))
         if sql:
