@@ -18,12 +18,20 @@
     end
 {%- endmacro %}
 
-{#- Spark: text that parses as a JSON object into a map; arrays, scalars and malformed text give null. -#}
+{#- Spark: text that parses as a JSON object into a map; arrays, scalars and malformed text give null.
+    Spark's JSON reader is lenient by default (single-quoted strings, NaN and Infinity): spark_json_options
+    makes it as strict as JSON itself, as DuckDB's json_valid is. -#}
 {% macro spark__json_is_object(expr) -%}
     case
-        when from_json({{ expr }}, 'map<string, string>') is not null then true
+        when from_json({{ expr }}, 'map<string, string>', {{ spark_json_options() }}) is not null then true
         when {{ expr }} is not null then false
     end
+{%- endmacro %}
+
+
+{#- Spark's JSON reader options for strict JSON (RFC 8259): no single quotes, no NaN or Infinity. -#}
+{% macro spark_json_options() -%}
+    map('allowSingleQuotes', 'false', 'allowNonNumericNumbers', 'false')
 {%- endmacro %}
 
 
@@ -50,7 +58,7 @@
     {%- for field in fields -%}
         {%- do structure.append('`' ~ field ~ '`: string') -%}
     {%- endfor -%}
-    from_json({{ expr }}, 'struct<{{ structure | join(", ") }}>')
+    from_json({{ expr }}, 'struct<{{ structure | join(", ") }}>', {{ spark_json_options() }})
 {%- endmacro %}
 
 

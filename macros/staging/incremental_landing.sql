@@ -155,7 +155,7 @@ numbered as (
     re-delivered file changes it even when the row count stays the same. File names are taken from their
     partition folder on, so moving the whole landing area does not change a fingerprint. An engine without
     an implementation returns no rows: every fingerprint is then null and a partition is re-read on a
-    changed row count only (Spark can build one from its file-source `_metadata` columns). -#}
+    changed row count only. -#}
 {% macro landing_fingerprints(source_name, table_name) -%}
     {{- return(adapter.dispatch('landing_fingerprints')(source_name, table_name)) -}}
 {%- endmacro %}
@@ -178,6 +178,23 @@ numbered as (
         )) as landing_fingerprint
     {#- the graph that landing_files reads is there only at execution, not while parsing #}
     from read_blob('{{ landing_files(source_name, table_name) if execute else "" }}')
+    group by 1
+{%- endmacro %}
+
+
+{#- Spark: the same fingerprint from the Parquet reader's file metadata (`_metadata`: path from the partition
+    folder on, size, modification time), one entry per file, sorted; the rows themselves are not read. -#}
+{% macro spark__landing_fingerprints(source_name, table_name) -%}
+    {%- set folder = landing_files(source_name, table_name).split('/dt=')[0] if execute else '' -%}
+    select
+        cast(dt as date) as partition_value,
+        md5(concat_ws(';', sort_array(collect_set(concat_ws(
+            '|',
+            regexp_extract(_metadata.file_path, {{ spark_string_literal('(dt=[^/]+/.*)$') }}, 1),
+            cast(_metadata.file_size as string),
+            cast(unix_millis(_metadata.file_modification_time) as string)
+        ))))) as landing_fingerprint
+    from parquet.`{{ folder }}`
     group by 1
 {%- endmacro %}
 
