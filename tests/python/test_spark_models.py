@@ -70,7 +70,7 @@ def test_python_model_reads_spark_refs_and_stores_its_frame(session, tmp_path: P
             {
                 "person_id": ["p1", "p1", "p2", "p3"],
                 "kind": ["view", "view", "view", "buy"],
-                "at": pd.to_datetime(["2026-01-01 10:00", "2026-01-02 11:30", "2026-01-03 09:00", "2026-01-04"]),
+                "at": pd.to_datetime(["2026-01-01 10:00", "2026-01-02 11:30", "2026-01-03 09:00", "2026-01-04 00:00"]),
                 "amount": [1.5, None, 2.0, 3.0],
             }
         )
