@@ -104,9 +104,17 @@
     {%- do run_query(
         'create table if not exists ' ~ erasure_tombstone_store() ~ ' (tombstone_id string, identifier_type string,'
         ~ ' identifier_value string, person_id string, request_id string, requested_at timestamp)') -%}
-    {#- hooks run in the transaction the first query opened, which dbt rolls back at the end -#}
-    {%- do adapter.commit() -%}
+    {{- commit_hook_queries() -}}
     {{- return('') -}}
+{%- endmacro %}
+
+
+{#- Commits what a hook ran with run_query: hooks run in the transaction the first such query opened, which
+    dbt rolls back at the end of the invocation. Engines without transactions (Spark) have nothing to commit. -#}
+{% macro commit_hook_queries() -%}
+    {%- if target.type not in ('spark', 'databricks') -%}
+        {%- do adapter.commit() -%}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -162,8 +170,13 @@
 {#- The statement that redacts the erased rows of a stored base table: every column but the key, the arrival
     partition and fingerprint, the landing position and the quarantine reason is set to null, the raw record
     to the erased marker, and the reason of a row that passed every check becomes `erased`. Rows already
-    redacted carry no identifier, so a second run changes nothing. -#}
+    redacted carry no identifier, so a second run changes nothing. Dispatched: standard SQL by default; none
+    (an empty string) where the tables cannot be updated in place. -#}
 {% macro redact_erased_rows_sql(relation, base_model) -%}
+    {{- return(adapter.dispatch('redact_erased_rows_sql', 'tailor')(relation, base_model)) -}}
+{%- endmacro %}
+
+{% macro default__redact_erased_rows_sql(relation, base_model) -%}
     {%- set kept = [erasure_records(base_model)['key'], 'dt', 'landing_fingerprint', 'filename', 'file_row_number',
                     'quarantine_reason', 'raw_record'] -%}
     update {{ relation }} set
@@ -173,6 +186,33 @@
         {{ adapter.quote(column.name) }} = null
         {%- endfor %}
     where {{ is_erased_record(base_model) }}
+{%- endmacro %}
+
+{#- Spark's Parquet tables take no update or delete: not redacted yet (docs/privacy.md). -#}
+{% macro spark__redact_erased_rows_sql(relation, base_model) -%}
+    {%- do log('erasure: ' ~ relation ~ ' is not redacted in place on spark (no update on Parquet tables)',
+               info=true) -%}
+    {{- return('') -}}
+{%- endmacro %}
+
+
+{#- The statement that deletes the rows of an identity table holding a stored tombstone (`identifiers`: SQL
+    expressions giving `type:value`). Dispatched like redact_erased_rows_sql. -#}
+{% macro delete_tombstoned_rows_sql(relation, identifiers) -%}
+    {{- return(adapter.dispatch('delete_tombstoned_rows_sql', 'tailor')(relation, identifiers)) -}}
+{%- endmacro %}
+
+{% macro default__delete_tombstoned_rows_sql(relation, identifiers) -%}
+    {%- set conditions = [] -%}
+    {%- for identifier in identifiers -%}
+        {%- do conditions.append(identifier ~ ' in (select tombstone_id from ' ~ erasure_tombstone_store() ~ ')') -%}
+    {%- endfor -%}
+    delete from {{ relation }} where {{ conditions | join(' or ') }}
+{%- endmacro %}
+
+{% macro spark__delete_tombstoned_rows_sql(relation, identifiers) -%}
+    {%- do log('erasure: ' ~ relation ~ ' keeps erased identifiers until its next build on spark', info=true) -%}
+    {{- return('') -}}
 {%- endmacro %}
 
 
@@ -216,18 +256,16 @@
     {%- for name, identifiers in graph_rows.items() -%}
         {%- set relation = adapter.get_relation(target_database(), target.schema, name) -%}
         {%- if relation is not none and relation.is_table -%}
-            {%- set conditions = [] -%}
-            {%- for identifier in identifiers -%}
-                {%- do conditions.append(identifier ~ ' in (select tombstone_id from ' ~ store ~ ')') -%}
-            {%- endfor -%}
-            {%- do statements.append('delete from ' ~ relation ~ ' where ' ~ conditions | join(' or ')) -%}
+            {%- do statements.append(delete_tombstoned_rows_sql(relation, identifiers)) -%}
         {%- endif -%}
     {%- endfor -%}
     {#- one statement a query: a hook's text runs as one prepared statement -#}
+    {%- set statements = statements | reject('equalto', '') | list -%}
     {%- for statement in statements -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
-    {#- hooks run in the transaction the first query opened, which dbt rolls back at the end -#}
-    {%- do adapter.commit() -%}
+    {%- if statements -%}
+        {{- commit_hook_queries() -}}
+    {%- endif -%}
     {{- return('') -}}
 {%- endmacro %}
