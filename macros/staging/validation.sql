@@ -139,29 +139,9 @@
     the reason and the raw record as landed (and the arrival partition of a partitioned stream), so that
     every raw row ends in a clean or a quarantine model. -#}
 {% macro quarantined_rows(base_model, key_column, partition_column=none) -%}
-    {%- set relation_name = base_model.split('__')[-1] -%}
-with
-
-{{ relation_name }} as (
-
-    select * from {{ ref(base_model) }}
-
-),
-
-final as (
-
-    select
-        {{ key_column }},
-        quarantine_reason,
-        raw_record
-        {%- if partition_column %},
-        {{ partition_column }}
-        {%- endif %}
-
-    from {{ relation_name }}
-    where quarantine_reason is not null
-
-)
-
-select * from final
+    {%- set columns = [key_column, 'quarantine_reason', 'raw_record'] -%}
+    {%- if partition_column -%}
+        {%- do columns.append(partition_column) -%}
+    {%- endif -%}
+    {{ base_model_rows(base_model, columns, 'quarantine_reason is not null') }}
 {%- endmacro %}
