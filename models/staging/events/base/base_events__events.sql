@@ -114,7 +114,7 @@ final as (
         event_at,
         received_at,
         dt,
-        received_at > {{ add_minutes('event_at', var('late_event_threshold_minutes', 60)) }} as is_late,
+        received_at > {{ add_minutes('event_at', var('late_event_threshold_minutes')) }} as is_late,
         {{ try_cast_as(json_record_field('properties', 'percent'), 'double') }} as scroll_percent,
         {{ try_cast_as(json_record_field('properties', 'seconds'), 'double') }} as video_seconds,
         {{ json_record_field('properties', 'query') }} as search_query,
