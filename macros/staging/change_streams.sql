@@ -18,19 +18,5 @@
     by version (version_copy_key: the key and its update time text), so that copy_number > 1 is a later
     copy of a version already landed. The model goes on from `numbered`. -#}
 {% macro change_stream_copies(source_name, table_name, key, updated_at) -%}
-source as {{ not_materialized() }} (
-
-    select * from {{ source(source_name, table_name) }}
-
-),
-
-numbered as (
-
-    {{ number_copies(
-        'source',
-        version_copy_key(clean_text(key), clean_text(updated_at)),
-        landing_row_order(source_name, 'source'),
-    ) }}
-
-)
+{{ landed_copies(source_name, table_name, version_copy_key(clean_text(key), clean_text(updated_at))) }}
 {%- endmacro %}
