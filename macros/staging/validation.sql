@@ -158,9 +158,7 @@ numbered as (
     the reason and the raw record as landed (and the arrival partition of a partitioned stream), so that
     every raw row ends in a clean or a quarantine model. -#}
 {% macro quarantined_rows(base_model, key_column, partition_column=none) -%}
-    {%- set columns = [key_column, 'quarantine_reason', 'raw_record'] -%}
-    {%- if partition_column -%}
-        {%- do columns.append(partition_column) -%}
-    {%- endif -%}
+    {%- set partition_columns = [partition_column] if partition_column else [] -%}
+    {%- set columns = [key_column, 'quarantine_reason', 'raw_record'] + partition_columns -%}
     {{ base_model_rows(base_model, columns, 'quarantine_reason is not null') }}
 {%- endmacro %}
