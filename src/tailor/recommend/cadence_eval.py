@@ -135,9 +135,7 @@ def replay(
             DayResult(
                 day=as_of - pd.Timedelta(days=1),
                 persons_evaluated=int(relevant["person_id"].nunique()),
-                persons_folded_in=int(
-                    stored.loc[stored["scored_at"] > stored["factors_fitted_at"], "person_id"].nunique()
-                ),
+                persons_folded_in=int(folded_in),
                 daily_refit_ndcg=ndcg(daily, relevant, k),
                 fold_in_ndcg=ndcg(stored, relevant, k),
                 daily_refit_s=daily_s,
