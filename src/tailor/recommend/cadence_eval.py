@@ -168,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     events, catalog, persons, half_life = load_events(args.warehouse)
     settings = RecsSettings()
     results = replay(events, catalog, persons, settings, half_life, args.days, args.k)
+    print(f"persons in the profile: {persons['person_id'].nunique()}")
     print(summary(results))
     return 0
 
