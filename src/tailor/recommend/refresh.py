@@ -5,9 +5,10 @@ A refit's rows are scored from the data as known at the refit instant, so any la
 again identically. On every later build up to the next refit, a person is folded in against the stored
 item factors (`recalculate_users`, the exact ALS step) and rescored with today's data when any of these
 holds: activity or consent changed since the refit (`int_recommendation_persons_changed`), the person has no
-row of the refit (new since), a recommended item of that row changed in the catalog since, or that row
-was served from popularity (popularity moves with everyone's data). Each reason, once true, stays true up
-to the next refit, so the persons rescored on a day do not depend on which earlier days were built.
+row of the refit (new since), a recommended item of that row changed in the catalog since (or is not active
+today), or that row was served from popularity (popularity moves with everyone's data). Each reason, once
+true, stays true up to the next refit (a product not active today: until it is active again, and then its
+new version keeps it stale), so the persons rescored on a day do not depend on which earlier days were built.
 """
 
 from __future__ import annotations
@@ -156,7 +157,11 @@ def recommendations_between_refits(
     rows (scored from `refit_inputs()`, read only then); the persons to rescore folded in with today's
     data; rows of persons no longer in today's profile dropped."""
     base = stored if rests_on_fit(stored, fit) else refit_rows(refit_inputs(), factors, settings, plan, fit)
-    rescore = persons_to_rescore(base, today.persons["person_id"], changed_persons, changed_items)
+    # a product not active today is stale too, even where the catalog gave no new version time
+    catalog = today.catalog
+    active = set(catalog.loc[catalog["is_active"].fillna(False).astype(bool), "item_id"].astype(str))
+    stale_items = pd.concat([changed_items.astype(str), base.loc[~base["item_id"].isin(active), "item_id"]])
+    rescore = persons_to_rescore(base, today.persons["person_id"], changed_persons, stale_items)
     fresh = folded_in_rows(today.interactions, today.catalog, today.persons, factors, rescore, settings, plan, fit)
     today_ids = set(today.persons["person_id"].astype(str))
     kept = base.loc[base["person_id"].isin(today_ids) & ~base["person_id"].isin(set(rescore))]
