@@ -28,7 +28,8 @@
 {#- One model over a change stream's base model: its published columns, for the versions asked for.
     'latest': the latest version of each key (the clean model; a quarantined row is never the latest,
     see is_latest_version). 'earlier': the valid versions that a later valid version of the same key
-    superseded (the history model). -#}
+    superseded (the history model). Neither holds a record of an erased person (is_erased_record): it is in
+    the quarantine model. -#}
 {% macro change_stream_versions(base_model, versions) -%}
     {%- set conditions = {
         'latest': 'is_latest_version',
@@ -55,7 +56,7 @@ final as (
         {%- endfor %}
 
     from {{ stream }}
-    where {{ conditions[versions] }}
+    where {{ conditions[versions] }} and not {{ is_erased_record(base_model) }}
 
 )
 

@@ -137,9 +137,12 @@
 
 {#- The whole query of a quarantine view: the rows of a base model that failed a check, with their key,
     the reason and the raw record as landed (and the arrival partition of a partitioned stream), so that
-    every raw row ends in a clean or a quarantine model. -#}
+    every raw row ends in a clean or a quarantine model. A record of an erased person (is_erased_record) is
+    here too, as `erased` unless it failed another check first, with the erased marker for its raw record
+    (erased_raw_record), and without its key when the key is itself an identifier. -#}
 {% macro quarantined_rows(base_model, key_column, partition_column=none) -%}
     {%- set relation_name = base_model.split('__')[-1] -%}
+    {%- set erasure = erasure_records(base_model) -%}
 with
 
 {{ relation_name }} as (
@@ -159,7 +162,26 @@ final as (
         {%- endif %}
 
     from {{ relation_name }}
-    where quarantine_reason is not null
+    where quarantine_reason is not null and not {{ is_erased_record(base_model) }}
+    {%- if has_erasable_records(base_model) %}
+
+    union all
+
+    select
+        {% if key_column in erasure['identifiers'] -%}
+        cast(null as string) as {{ key_column }},
+        {%- else -%}
+        {{ key_column }},
+        {%- endif %}
+        coalesce(quarantine_reason, 'erased') as quarantine_reason,
+        {{ erased_raw_record() }} as raw_record
+        {%- if partition_column %},
+        {{ partition_column }}
+        {%- endif %}
+
+    from {{ relation_name }}
+    where {{ is_erased_record(base_model) }}
+    {%- endif %}
 
 )
 

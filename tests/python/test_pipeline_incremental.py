@@ -1,7 +1,9 @@
 """Incremental builds equal a full refresh: build the tiny dataset, land the held-back day, rewrite an old
-partition (rows removed, as a data owner does for an erasure), build again incrementally, re-deliver the
-oldest partition corrected with the same number of rows (noticed only by its landing fingerprint), build
-again, rebuild everything from scratch into a second warehouse, and compare row for row."""
+partition (rows removed, as a data owner does for an erasure), land an event of an erased person again,
+build again incrementally, re-deliver the oldest partition corrected with the same number of rows (noticed
+only by its landing fingerprint), build again, rebuild everything from scratch into a second warehouse, and
+compare row for row. The planted erasure requests are applied from the first build on: the stored tables keep
+no record of an erased person across the incremental runs, and the tombstones stay."""
 
 from __future__ import annotations
 
@@ -16,11 +18,14 @@ import duckdb
 import pytest
 import yaml
 
+from tailor.privacy.salt import set_session_salt
+
 REPO = Path(__file__).resolve().parents[2]
 SCALE = "tiny"
 # the incremental models, the marts built on them, and everything they need
 SELECTOR = "+int_events_unified +int_sessions_sessionized +fct_sessions +fct_interactions"
 COMPARED = (
+    "int_erasure_tombstones",
     "base_events__events",
     "base_web__pages",
     "int_events_unified",
@@ -30,6 +35,17 @@ COMPARED = (
     "fct_interactions",
 )
 STEP_TIMEOUT_S = 600
+# the stored tables staging and the identity graph keep, and the identifier columns of each
+ERASED_RECORD_COLUMNS = {
+    "base_events__events": {"user_id": "'user_id'", "anonymous_id": "'anonymous_id'"},
+    "base_web__pages": {"user_id": "'user_id'", "anonymous_id": "'anonymous_id'"},
+    "base_web__identifies": {"user_id": "'user_id'", "anonymous_id": "'anonymous_id'", "email_hash": "'email_hash'"},
+    "base_privacy__consent_events": {"user_id": "'user_id'", "anonymous_id": "'anonymous_id'"},
+    "int_identity_edges": {"left_value": "left_type", "right_value": "right_type"},
+    "int_identifiers_resolved": {"identifier_value": "identifier_type"},
+    "stg_commerce__orders": {"customer_id": "'user_id'", "email_hash": "'email_hash'"},
+    "stg_crm__contacts": {"contact_id": "'crm_contact_id'", "email_hash": "'email_hash'"},
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,8 @@ class Builds:
     linked_device_events_moved: int
     redelivered: Redelivery
     scoped_test_sql: str
+    first_tombstones: frozenset[str]
+    relanded_device: str
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:
@@ -165,6 +183,31 @@ def _link_old_device(landing: Path, db: Path) -> tuple[str, str, int]:
     return device, user, n_events
 
 
+def _reland_erased_event(landing: Path, db: Path) -> str:
+    """Land one more event on the new day from a device of an erased person, as a tracker that kept the old
+    cookie sends it; returns the device."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        device = con.execute(
+            "select identifier_value from main.int_erasure_tombstones"
+            " where identifier_type = 'anonymous_id' and person_id is not null order by 1 limit 1"
+        ).fetchall()[0][0]
+        new_day = sorted((landing / "events" / "events").glob("dt=*"))[-1]
+        template = next(iter(sorted(new_day.glob("*.parquet"))))
+        con.execute(
+            f"copy (select * replace ('relanded-' || event_id as event_id, '{device}' as anonymous_id,"
+            f" null as user_id) from read_parquet('{template}')"
+            " where event_id is not null and event_type = 'product_view' order by event_id limit 1)"
+            f" to '{new_day / 'relanded-erased.parquet'}' (format parquet)"
+        )
+    return device
+
+
+def _tombstone_ids(db: Path) -> frozenset[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("select tombstone_id from main.int_erasure_tombstones").fetchall()
+    return frozenset(row[0] for row in rows)
+
+
 def _events_moved_to_login(db: Path, device: str, user: str) -> int:
     """How many events of `device` stored before the linking login now belong to the person of `user`."""
     with duckdb.connect(str(db), read_only=True) as con:
@@ -261,9 +304,11 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
 
     _run(build + dbt_args, env)
     events_before = _count(warehouse, "int_events_unified")
+    first_tombstones = _tombstone_ids(warehouse)
     _run([_tool("tailor"), "land-day", "--scale", SCALE, "--out", str(work / "data")], env)
     rewritten_rows = _rewrite_old_partition(work / "data" / "landing" / SCALE)
     device, user, linked_device_events = _link_old_device(work / "data" / "landing" / SCALE, warehouse)
+    relanded_device = _reland_erased_event(work / "data" / "landing" / SCALE, warehouse)
     _run(build + dbt_args, env)
     events_after = _count(warehouse, "int_events_unified")
     linked_device_events_moved = _events_moved_to_login(warehouse, device, user)
@@ -282,6 +327,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     _run([_tool("dbt"), "test", "--select", "int_events_unified int_events_identified", "--exclude",
           "test_name:no_erased_persons", "--resource-type", "test"] + dbt_args, env)
     scoped_test_sql = next((work / "target" / "compiled").rglob("unique_int_events_unified_event_id.sql")).read_text()
+    # raw = clean + history + quarantine holds with erased records (the quarantine views are not in SELECTOR)
+    _run([_tool("dbt"), "run", "--select", "staging,config.materialized:view"] + dbt_args, env)
+    _run([_tool("dbt"), "test", "--select", "test_name:raw_rows_reconciled"] + dbt_args, env)
     incremental = warehouse.rename(work / "incremental.duckdb")
 
     _run(build + ["--full-refresh"] + dbt_args, env)
@@ -298,6 +346,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
         linked_device_events_moved,
         Redelivery(redelivered_dt, redelivered_rows, corrected_rows, late_window_start),
         scoped_test_sql,
+        first_tombstones,
+        relanded_device,
     )
 
 
@@ -360,3 +410,86 @@ def test_incremental_equals_full_refresh(builds: Builds, table: str) -> None:
         ).fetchall()[0][0]
     assert total > 0
     assert (only_incremental, only_full_refresh) == (0, 0)
+
+
+def _erased_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> int:
+    """Rows of `table` carrying an identifier of the warehouse's tombstones."""
+    conditions = " or ".join(
+        f"{type_sql} || ':' || {column} in (select tombstone_id from main.int_erasure_tombstones)"
+        for column, type_sql in columns.items()
+    )
+    return con.execute(f"select count(*) from main.{table} where {conditions}").fetchall()[0][0]
+
+
+def test_no_stored_table_keeps_a_record_of_an_erased_person(builds: Builds) -> None:
+    """After incremental runs (and after a full rebuild), the stored base tables, the identity graph and the
+    staging views over single-file sources hold no identifier of an erased person."""
+    assert builds.first_tombstones, "the first build tombstoned nobody: the check would prove nothing"
+    for warehouse in (builds.incremental, builds.full_refresh):
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            set_session_salt(con, os.environ.get("TAILOR_PII_SALT", "ci-test-salt"))
+            found = {t: n for t, cols in ERASED_RECORD_COLUMNS.items() if (n := _erased_rows(con, t, cols))}
+            erased = con.execute(
+                "select count(*) from main.base_events__events where quarantine_reason = 'erased'"
+            ).fetchall()[0][0]
+        assert not found, f"{warehouse.name}: records of erased persons in {found}"
+        assert erased > 0
+
+
+def test_tombstones_outlive_the_records_they_erased(builds: Builds) -> None:
+    """Every tombstone of the first build is still there after the incremental runs, although staging no
+    longer gives the identity graph any record of the erased persons, and is kept in the store too."""
+    kept = _tombstone_ids(builds.incremental)
+    with duckdb.connect(str(builds.incremental), read_only=True) as con:
+        stored = frozenset(
+            row[0] for row in con.execute("select tombstone_id from main.erasure_tombstones_applied").fetchall()
+        )
+        in_graph = _erased_rows(con, "int_identifiers_resolved", ERASED_RECORD_COLUMNS["int_identifiers_resolved"])
+        persons = con.execute("select count(*) from main.int_persons_erased").fetchall()[0][0]
+    assert builds.first_tombstones <= kept
+    assert kept == stored
+    assert in_graph == 0
+    assert persons > 0
+
+
+def test_a_relanded_record_of_an_erased_person_is_stored_redacted(builds: Builds) -> None:
+    """An event of an erased person's device landing after the erasure is read once, kept in the base table as
+    an `erased` row without identifiers or payload, and reaches no model."""
+    with duckdb.connect(str(builds.incremental), read_only=True) as con:
+        stored = con.execute(
+            "select quarantine_reason, anonymous_id, user_id, event_type, raw_record from main.base_events__events"
+            " where starts_with(event_id, 'relanded-')"
+        ).fetchall()
+        unified = con.execute(
+            "select count(*) from main.int_events_unified where starts_with(event_id, 'relanded-')"
+            f" or anonymous_id = '{builds.relanded_device}'"
+        ).fetchall()[0][0]
+    assert stored == [("erased", None, None, None, '{"erased": true}')]
+    assert unified == 0
+
+
+def test_redacted_partitions_are_not_read_again(builds: Builds) -> None:
+    """Redaction keeps every partition's row count and landing fingerprint, so the reprocess window of the
+    next run does not start at a partition because it holds erased rows."""
+    landing = builds.incremental.parent / "data" / "landing" / SCALE / "events" / "events"
+    with duckdb.connect(str(builds.incremental), read_only=True) as con:
+        differing = con.execute(
+            f"""
+            with landed as (
+                select cast(dt as date) as dt, count(*) as row_count
+                from read_parquet('{landing}/dt=*/*.parquet', hive_partitioning = true, union_by_name = true)
+                group by 1
+            ),
+            stored as (
+                select dt, count(*) as row_count, count(distinct landing_fingerprint) as fingerprints
+                from main.base_events__events group by 1
+            )
+            select count(*) from landed full join stored using (dt)
+            where landed.row_count is distinct from stored.row_count or stored.fingerprints != 1
+            """
+        ).fetchall()[0][0]
+        erased_partitions = con.execute(
+            "select count(distinct dt) from main.base_events__events where quarantine_reason = 'erased'"
+        ).fetchall()[0][0]
+    assert erased_partitions > 1
+    assert differing == 0

@@ -105,9 +105,10 @@ def test_every_active_truth_person_has_a_profile(
 def test_erased_truth_persons_have_no_profile(
     warehouse: duckdb.DuckDBPyConnection, profiles: pd.DataFrame, truth_dir: Path
 ) -> None:
-    """The person an erasure request names, as the identity graph resolves the named identifier, has no
-    profile. A device the graph never linked to its owner is a split it could not see, so it is checked
-    only where a request names it."""
+    """The person an erasure request names, as the identity graph resolved the named identifier (its
+    tombstone keeps that person: the graph itself forgets erased identifiers after the run), has no profile.
+    A device the graph never linked to its owner is a split it could not see, so it is checked only where a
+    request names it."""
     persons = pd.read_parquet(truth_dir / "persons.parquet")
     erased = set(persons.loc[persons["is_erased"].fillna(False).astype(bool), "person_key"].astype(str))
     salt = pii_salt()
@@ -121,7 +122,7 @@ def test_erased_truth_persons_have_no_profile(
             requests.identifier_key as identifier_value,
             graph.person_id
         from stg_privacy__erasure_requests as requests
-        inner join int_identifiers_resolved as graph
+        inner join int_erasure_tombstones as graph
             on graph.identifier_value = requests.identifier_key
             and graph.identifier_type
                 = case when requests.identifier_type = 'email' then 'email_hash' else requests.identifier_type end

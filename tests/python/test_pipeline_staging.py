@@ -103,6 +103,8 @@ def test_quarantine_holds_exactly_the_planted_rows(
     expected = reason_counts(landed_dirty_rows[landed_dirty_rows["table"] == table])
     query = f"select quarantine_reason, count(*) from {model}_quarantine group by 1"
     got = dict(warehouse.execute(query).fetchall())
+    # the records of erased persons that passed every check (a planted dirty row of one keeps its reason)
+    got.pop("erased", None)
     assert got == expected, f"{model}_quarantine: reasons {got}, planted {expected}"
 
 

@@ -1,16 +1,17 @@
 {{ config(tags=['erasure_input']) }}
 
-{#- An erasure request for any identifier erases the whole person it resolves to: every identifier the
-    identity graph gives that person. Requests are honoured on every build, whatever the as-of date. -#}
+{#- One row per erased person: the persons of int_erasure_tombstones, with the earliest request that named
+    one of their identifiers. An erasure request for any identifier erases the whole person it resolves to.
+    Requests are honoured on every build, whatever the as-of date, and a person stays erased after their
+    records have left the identity graph (the tombstones are kept). -#}
 with
 
 requests as (
     select * from {{ ref('stg_privacy__erasure_requests') }}
 ),
 
--- the full identity graph, erased persons included: the only way to find all of a person's identifiers
-identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
+tombstones as (
+    select * from {{ ref('int_erasure_tombstones') }}
     where person_id is not null
 ),
 
@@ -24,22 +25,21 @@ requested_identifiers as (
     from requests
 ),
 
--- blocked identifiers (placeholders, shared inboxes) belong to nobody, so they erase nobody
 resolved_requests as (
     select
-        identifiers.person_id,
+        tombstones.person_id,
         requested_identifiers.request_id,
         requested_identifiers.requested_identifier_type,
         requested_identifiers.requested_at,
         row_number() over (
-            partition by identifiers.person_id
+            partition by tombstones.person_id
             order by requested_identifiers.requested_at, requested_identifiers.request_id
         ) as request_rank
     from requested_identifiers
-    inner join identifiers
+    inner join tombstones
         on
-            requested_identifiers.identifier_type = identifiers.identifier_type
-            and requested_identifiers.identifier_value = identifiers.identifier_value
+            requested_identifiers.identifier_type = tombstones.identifier_type
+            and requested_identifiers.identifier_value = tombstones.identifier_value
 ),
 
 person_requests as (
@@ -54,7 +54,7 @@ person_identifiers as (
     select
         person_id,
         count(*) as identifier_count
-    from identifiers
+    from tombstones
     group by person_id
 ),
 

@@ -17,7 +17,7 @@ final as (
         line_amount
 
     from order_items
-    where quarantine_reason is null
+    where quarantine_reason is null and not {{ is_erased_record('base_commerce__order_items') }}
 
 )
 

@@ -17,7 +17,7 @@ final as (
         assigned_at
 
     from assignments
-    where quarantine_reason is null
+    where quarantine_reason is null and not {{ is_erased_record('base_experiments__assignments') }}
 
 )
 

@@ -17,7 +17,7 @@ final as (
         body
 
     from tickets
-    where quarantine_reason is null
+    where quarantine_reason is null and not {{ is_erased_record('base_support__tickets') }}
 
 )
 
