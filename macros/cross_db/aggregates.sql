@@ -98,4 +98,38 @@
 
 {% macro spark__cross_join_unnest(array_expr, alias, column) -%}
     lateral view explode({{ array_expr }}) {{ alias }} as {{ column }}
+
+
+{#- Aggregate: the sum of a floating-point `expr` over the group, the same to the last bit on every run.
+    A plain sum adds the rows in the order the engine's threads meet them, and float addition is not
+    associative, so two runs over the same rows can differ in the last bits. Here the group's non-null
+    values are added one by one in ascending order of value: a canonical order that needs no key and, unlike
+    a sum over a DECIMAL cast, no bound on the values. Null when the group has no non-null value, as sum. -#}
+{% macro ordered_sum(expr) %}
+    {{- return(adapter.dispatch('ordered_sum', 'tailor')(expr)) -}}
+{% endmacro %}
+
+{#- DuckDB: the values listed in order (list with ORDER BY keeps the order, unlike sum with ORDER BY, which
+    DuckDB drops as order-independent), then list_sum adds them left to right. -#}
+{% macro duckdb__ordered_sum(expr) -%}
+    list_sum(list({{ expr }} order by {{ expr }}) filter (where {{ expr }} is not null))
+{%- endmacro %}
+
+{#- Spark: the collected values (collect_list skips nulls) sorted, then folded left to right. -#}
+{% macro spark__ordered_sum(expr) -%}
+    case when count({{ expr }}) > 0 then aggregate(
+        array_sort(collect_list(cast({{ expr }} as double))), cast(0 as double), (total, value) -> total + value
+    ) end
+{%- endmacro %}
+
+{#- Other engines: their own sum, which gives no such guarantee; port by adding an <adapter>__ version. -#}
+{% macro default__ordered_sum(expr) -%}
+    sum({{ expr }})
+{%- endmacro %}
+
+
+{#- Aggregate: the mean of a floating-point `expr` over the group's non-null values, the same to the last bit
+    on every run (ordered_sum over count); null when there is none, as avg. -#}
+{% macro ordered_avg(expr) -%}
+    {{ ordered_sum(expr) }} / count({{ expr }})
 {%- endmacro %}

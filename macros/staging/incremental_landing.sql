@@ -267,3 +267,83 @@ numbered as (
         landing_fingerprint
     from {{ ref('int_events_unified') }}
 {%- endmacro %}
+
+
+{#- The columns every message stream (events, web pages, web identifies) cleans alike from `numbered`
+    (number_landed_copies): record_bytes, the message id `id_column` cleaned as `key_column`, anonymous_id,
+    user_id, received_at, the arrival date dt, the landing lineage (filename, file_row_number, copy_number)
+    and is_stored_earlier (the key is stored from a partition before the incremental window). The model's
+    `renamed` CTE selects them first, then its own columns. -#}
+{% macro message_columns(id_column, key_column) -%}
+        {{ record_bytes('numbered') }} as record_bytes,
+        {{ clean_text(id_column) }} as {{ key_column }},
+        {{ clean_text('anonymous_id') }} as anonymous_id,
+        {{ clean_text('user_id') }} as user_id,
+        {{ try_parse_timestamp('received_at') }} as received_at,
+        cast(dt as date) as dt,
+        filename,
+        file_row_number,
+        copy_number,
+        coalesce({{ clean_text(id_column) }} in (select stored_keys.stored_key from stored_keys), false)
+            as is_stored_earlier
+{%- endmacro %}
+
+{#- The checks every message stream (events, web pages, web identifies) runs first, in this order, before
+    its own: an oversized record, a missing or repeated message id (`key_reason` names it in the reason:
+    missing_<key_reason>, duplicate_<key_reason>), `identity_check` (a (reason, condition) pair: which
+    identity the stream needs), then the timestamps: `at_column` (when the message happened) and
+    received_at parsed, plausible, and the message not later than its receipt plus
+    var('future_tolerance_minutes'). Reads the model's copy_number and is_stored_earlier. -#}
+{% macro message_stream_checks(key_column, at_column, identity_check, key_reason='message_id') %}
+    {{- return([
+        oversized_record_check(),
+        ('missing_' ~ key_reason, key_column ~ ' is null'),
+        ('duplicate_' ~ key_reason, 'copy_number > 1 or is_stored_earlier'),
+        identity_check,
+        ('invalid_timestamp', at_column ~ ' is null or received_at is null'),
+        implausible_timestamp_check([at_column, 'received_at']),
+        ('future_timestamp', at_column ~ ' > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
+    ]) -}}
+{% endmacro %}
+
+{#- The tail of a web base table (base_web__pages, base_web__identifies), after its `renamed` CTE: the
+    quarantine_reason of `checks`, each row's landing_fingerprint, and the stored columns: what the clean
+    view publishes (published_columns), then filename, file_row_number, landing_fingerprint,
+    quarantine_reason and the raw row as landed (`raw_fields`), on quarantined rows only (clean rows are
+    most of the stream). -#}
+{% macro web_checked_rows(base_model, checks, raw_fields) -%}
+validated as (
+
+    select
+        *,
+        {{ quarantine_reason(checks) }} as quarantine_reason
+
+    from renamed
+
+),
+
+-- each row with the fingerprint of the partition it was read from, stored to notice a re-delivery
+fingerprinted as (
+
+    {{ with_landing_fingerprint('validated') }}
+
+),
+
+final as (
+
+    select
+        {%- for column in published_columns(base_model) if column != 'landing_fingerprint' %}
+        {{ column }},
+        {%- endfor %}
+        filename,
+        file_row_number,
+        landing_fingerprint,
+        quarantine_reason,
+        {{ quarantined_raw_record(raw_fields) }} as raw_record
+
+    from fingerprinted
+
+)
+
+select * from final
+{%- endmacro %}

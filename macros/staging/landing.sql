@@ -51,6 +51,12 @@
     {%- if source_name | lower in landing_absent_sources() -%}
         {{- return(landing_absent_relation(source_name, table_name)) -}}
     {%- endif -%}
+    {{- return(landing_relation(relation, source_name, table_name)) -}}
+{%- endmacro %}
+
+
+{#- How an engine reads one landing table: the relation (or reader) that source() returns. -#}
+{% macro landing_relation(relation, source_name, table_name) -%}
     {{- return(adapter.dispatch('landing_relation', 'tailor')(relation, source_name, table_name)) -}}
 {%- endmacro %}
 

@@ -27,6 +27,25 @@
     {{- return(adapter.dispatch('number_copies', 'tailor')(relation, key, order_by)) -}}
 {% endmacro %}
 
+{#- The head of a base model over a landed table read whole (not incremental): the landed source and
+    `numbered`, its rows with copy_number by `copy_key` (an expression over the landed columns) in landing
+    order, so that copy_number > 1 is a later copy of a key already landed. The model goes on from
+    `numbered`; change streams number by version (change_stream_copies). -#}
+{% macro landed_copies(source_name, table_name, copy_key) -%}
+source as {{ not_materialized() }} (
+
+    select * from {{ source(source_name, table_name) }}
+
+),
+
+numbered as (
+
+    {{ number_copies('source', copy_key, landing_row_order(source_name, 'source')) }}
+
+)
+{%- endmacro %}
+
+
 {#- DuckDB: repeated keys are found by their 64-bit hash, much cheaper to group and join than long text
     ids. A hash collision only sends a row through the window, where partitioning by the key itself still
     numbers it 1, so the result is exact. -#}

@@ -161,6 +161,21 @@ def test_shared_readout_computes_once_and_matches_the_readout_without_segments(f
     assert later is not shared
 
 
+def test_readout_is_the_same_to_the_last_bit_whatever_order_the_rows_come_in(frames) -> None:
+    # the warehouse hands a model its rows in scan order, which varies between runs
+    exposures, metrics = frames
+    first = compute_readout(exposures, metrics, REGISTRY, CATALOGUE, as_of=END, with_segments=True)
+    shuffled_exposures = exposures.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    shuffled_metrics = metrics.sample(frac=1.0, random_state=4).reset_index(drop=True)
+    again = compute_readout(shuffled_exposures, shuffled_metrics, REGISTRY, CATALOGUE, as_of=END, with_segments=True)
+    pd.testing.assert_frame_equal(first.readout, again.readout, check_exact=True)
+    pd.testing.assert_frame_equal(first.health, again.health, check_exact=True)
+    pd.testing.assert_frame_equal(first.segments, again.segments, check_exact=True)
+    # and the three readout models share one computation whatever order each read its rows in
+    shared = shared_readout(exposures, metrics, REGISTRY, CATALOGUE, as_of=END)
+    assert shared_readout(shuffled_exposures, shuffled_metrics, REGISTRY, CATALOGUE, as_of=END) is shared
+
+
 def test_compute_readout_handles_no_experiments() -> None:
     empty = pd.DataFrame(columns=["experiment_id", "experiment_unit_id", "variant", "metric", "value"])
     result = compute_readout(empty, empty, REGISTRY.iloc[:0], CATALOGUE)

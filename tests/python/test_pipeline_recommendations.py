@@ -159,7 +159,8 @@ def build_settings(project_vars: dict) -> RecsSettings:
 def test_stored_factors_fold_in_a_person_without_retraining(
     warehouse: duckdb.DuckDBPyConnection, project_vars: dict
 ) -> None:
-    """One least-squares step from a person's own interactions lands close to their stored factors."""
+    """One least-squares step from a person's own interactions (as the fit read them: as of the refit instant)
+    lands close to their stored factors."""
     settings = build_settings(project_vars)
     versions = set(warehouse.sql("select distinct model_version from fct_recommendations").df()["model_version"])
     if versions != {settings.model_version()}:
@@ -167,7 +168,7 @@ def test_stored_factors_fold_in_a_person_without_retraining(
     model = cf_model_from_factors(warehouse.sql("select * from int_recommendation_factors_fitted").df(), settings.cf)
     sample = model.user_ids[:: max(len(model.user_ids) // 50, 1)][:50]
     interactions = warehouse.sql(
-        "select person_id, item_id, weight from int_recommendation_interactions_prepared where weight > 0"
+        "select person_id, item_id, weight from int_recommendation_interactions_refit where weight > 0"
     ).df()
     interactions = interactions.loc[interactions["person_id"].isin(set(sample))]
     rows = pd.Index(sample).get_indexer(interactions["person_id"])

@@ -71,15 +71,15 @@ unit_orders as (
         count(
             case when valid_orders.ordered_at >= units.window_start_at then valid_orders.ordered_at end
         ) as order_count,
-        sum(
-            case when valid_orders.ordered_at >= units.window_start_at then valid_orders.total_amount_usd else 0 end
-        ) as revenue_usd,
+        {{ ordered_sum(
+            "case when valid_orders.ordered_at >= units.window_start_at then valid_orders.total_amount_usd else 0 end"
+        ) }} as revenue_usd,
         count(
             case when valid_orders.ordered_at < units.pre_period_end_at then valid_orders.ordered_at end
         ) as pre_order_count,
-        sum(
-            case when valid_orders.ordered_at < units.pre_period_end_at then valid_orders.total_amount_usd else 0 end
-        ) as pre_revenue_usd
+        {{ ordered_sum(
+            "case when valid_orders.ordered_at < units.pre_period_end_at then valid_orders.total_amount_usd else 0 end"
+        ) }} as pre_revenue_usd
     from units
     inner join valid_orders
         on

@@ -76,9 +76,9 @@ session_features as (
         {% endfor -%}
         avg(duration_s) as avg_session_duration_s,
         avg(event_count) as avg_events_per_session,
-        avg(max_scroll_percent) as avg_scroll_percent,
+        {{ ordered_avg('max_scroll_percent') }} as avg_scroll_percent,
         max(max_scroll_percent) as max_scroll_percent,
-        coalesce(sum(video_seconds), 0) as video_seconds,
+        coalesce({{ ordered_sum('video_seconds') }}, 0) as video_seconds,
         count(case when is_converted then 1 end) as converted_session_count
     from sessions_until_as_of
     group by person_id

@@ -118,7 +118,7 @@ preference_tags as (
 price_levels as (
     select
         person_id,
-        sum(weight * relative_price) / sum(weight) as relative_price_level
+        {{ ordered_sum('weight * relative_price') }} / {{ ordered_sum('weight') }} as relative_price_level
     from weighted_items
     where relative_price is not null
     group by person_id

@@ -35,8 +35,8 @@ per_person as (
         min(ordered_at) as first_order_at,
         max(ordered_at) as last_order_at,
         count(*) as frequency_orders,
-        coalesce(sum(net_amount_usd), 0) as monetary_usd,
-        avg(discount_share) as avg_discount_share,
+        coalesce({{ ordered_sum('net_amount_usd') }}, 0) as monetary_usd,
+        {{ ordered_avg('discount_share') }} as avg_discount_share,
         {{ datediff('cast(max(ordered_at) as date)', 'max(as_of_date)', 'day') }} as recency_days
     from orders_until_as_of
     group by person_id

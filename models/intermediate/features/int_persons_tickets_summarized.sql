@@ -35,7 +35,7 @@ ticket_counts as (
     select
         person_id,
         count(distinct ticket_id) as ticket_count,
-        avg(sentiment_compound) as avg_ticket_sentiment,
+        {{ ordered_avg('sentiment_compound') }} as avg_ticket_sentiment,
         count(distinct case when is_negative then ticket_id end) as negative_ticket_count
     from person_tickets
     group by person_id

@@ -123,6 +123,7 @@ final as (
         cast(item_id as string) as item_id,
         cast(interaction_type as string) as interaction_type,
         cast(occurred_at as timestamp) as occurred_at,
+        cast(known_at as timestamp) as known_at,
         cast(is_reversed as boolean) as is_reversed,
         cast(base_weight as double) as base_weight,
         cast(age_days as double) as age_days,

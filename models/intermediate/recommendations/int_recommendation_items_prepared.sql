@@ -7,15 +7,7 @@ products as (
 ),
 
 final as (
-    select
-        cast(product_id as string) as item_id,
-        cast(title as string) as title,
-        cast(description as string) as description,
-        cast(category as string) as category,
-        cast(brand as string) as brand,
-        cast(tags as {{ array_type('string') }}) as tags,
-        cast(price_usd as double) as price_usd,
-        cast(coalesce(is_active, false) as boolean) as is_active
+    select {{ recommendation_item_columns('products') }}
     from products
 )
 

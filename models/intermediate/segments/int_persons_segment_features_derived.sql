@@ -39,7 +39,7 @@ recent_events as (
 recent_engagement as (
     select
         person_id,
-        coalesce(sum(video_seconds), 0) as video_seconds_{{ window_days }}d,
+        coalesce({{ ordered_sum('video_seconds') }}, 0) as video_seconds_{{ window_days }}d,
         count(case when event_type = 'feature_use' then 1 end) as feature_uses_{{ window_days }}d
     from recent_events
     group by person_id

@@ -237,7 +237,7 @@ sessions{{ b }} as (
         sum(case when event_source = 'page' then 1 else 0 end) as page_view_count,
         sum(case when event_source = 'event' then 1 else 0 end) as event_count,
         max(scroll_percent) as max_scroll_percent,
-        coalesce(sum(video_seconds), 0) as video_seconds,
+        coalesce({{ ordered_sum('video_seconds') }}, 0) as video_seconds,
         max(case when event_type = 'checkout_start' then 1 else 0 end) = 1 as has_checkout_start,
         max(case when resolved_via = 'user_id' then 1 else 0 end) = 1 as is_logged_in,
         {{ value_at_min('page_path', first_page, is_page) }} as landing_page_path,

@@ -21,7 +21,9 @@ final as (
         cast(recommendations.rec_source as string) as rec_source,
         cast(recommendations.rec_source in ('hybrid', 'collaborative', 'content') as boolean) as is_personalized,
         cast(recommendations.model_version as string) as model_version,
-        cast(as_of.as_of_at as timestamp) as generated_at
+        cast(as_of.as_of_at as timestamp) as generated_at,
+        cast(recommendations.factors_fitted_at as timestamp) as factors_fitted_at,
+        cast(recommendations.scored_at as timestamp) as scored_at
     from recommendations
     cross join as_of
 )

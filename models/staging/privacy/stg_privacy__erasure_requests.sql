@@ -1,22 +1,2 @@
-with
-
-erasure_requests as (
-
-    select * from {{ ref('base_privacy__erasure_requests') }}
-
-),
-
-final as (
-
-    select
-        request_id,
-        identifier_type,
-        identifier_key,
-        requested_at
-
-    from erasure_requests
-    where quarantine_reason is null
-
-)
-
-select * from final
+{#- The rows of base_privacy__erasure_requests that passed every check; the others are in its quarantine view. -#}
+{{ clean_rows('base_privacy__erasure_requests') }}

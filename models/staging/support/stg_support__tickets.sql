@@ -1,24 +1,2 @@
-with
-
-tickets as (
-
-    select * from {{ ref('base_support__tickets') }}
-
-),
-
-final as (
-
-    select
-        ticket_id,
-        email_hash,
-        channel,
-        created_at,
-        subject,
-        body
-
-    from tickets
-    where quarantine_reason is null and not {{ is_erased_record('base_support__tickets') }}
-
-)
-
-select * from final
+{#- The rows of base_support__tickets that passed every check; the others are in its quarantine view. -#}
+{{ clean_rows('base_support__tickets', erased_by_reader=true) }}

@@ -199,15 +199,24 @@ def _typed(frame: pd.DataFrame, columns: Sequence[str], ints: Sequence[str] = ()
     return frame[list(columns)].astype(dtypes).reset_index(drop=True)
 
 
+def in_key_order(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """The rows of `frame` sorted by `keys` (those it has), renumbered from 0. The warehouse hands a model its
+    rows in whatever order its threads scanned them, and float sums over the rows (means, variances) change
+    in the last bits with that order: sorting by a unique key first makes every readout the same on every
+    run, to the last bit."""
+    present = [key for key in keys if key in frame]
+    return frame.sort_values(present, kind="mergesort", na_position="last", ignore_index=True)
+
+
 def _assignments(exposures: pd.DataFrame, with_segments: bool) -> pd.DataFrame:
     frame = exposures.rename(columns={"experiment_unit_id": "unit_id"})
     cols = ["experiment_id", "unit_id", "variant"] + (["segment"] if with_segments and "segment" in frame else [])
-    return frame[cols]
+    return in_key_order(frame[cols], cols)
 
 
 def _unit_metrics(unit_metrics: pd.DataFrame) -> pd.DataFrame:
     frame = unit_metrics.rename(columns={"experiment_unit_id": "unit_id", "metric_value": "value"})
-    return frame[[c for c in UNIT_METRIC_COLUMNS if c in frame]]
+    return in_key_order(frame[[c for c in UNIT_METRIC_COLUMNS if c in frame]], ["experiment_id", "unit_id", "metric"])
 
 
 def compute_readout(
@@ -320,6 +329,9 @@ def shared_readout(
     """`compute_readout` with segments, once per distinct input in this process: the experiment models of a
     build (readouts, health, segments) each publish one part of the same computation, which dbt runs in one
     process. A second caller waits for the first rather than computing again; only the latest input is kept."""
+    # in key order, so that the three models share one computation whatever order each read its rows in
+    exposures = in_key_order(exposures, ["experiment_id", "experiment_unit_id", "variant", "segment"])
+    unit_metrics = in_key_order(unit_metrics, ["experiment_id", "experiment_unit_id", "metric"])
     key = _fingerprint([exposures, unit_metrics, registry, metric_catalogue], as_of, options)
     with _SHARED_READOUT_LOCK:
         if key not in _SHARED_READOUT:

@@ -35,7 +35,6 @@ from tailor.recommend.topk import iter_blocks, top_k_rows, transposed
 OUTPUT_COLUMNS: tuple[str, ...] = ("person_id", "rank", "item_id", "score", "confidence", "rec_source")
 
 
-
 def _content_scores(fitted: FittedRecommender, plan: ScoringPlan, persons: np.ndarray) -> np.ndarray:
     """Cosine of person profiles with every candidate item, as a dense persons x width block."""
     # sparse items x dense profiles.T is one pass over the item vectors per block, far faster than a
@@ -114,8 +113,6 @@ def _confidence_of_model(
         separation = np.where(span > 0, (scores - mean) / np.where(span > 0, span, 1.0), 1.0)
     history_factor = 1.0 - np.exp(-history / max(history_scale, 1e-9))
     return np.clip(np.nan_to_num(separation, neginf=0.0), 0.0, 1.0) * history_factor[:, None]
-
-
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ OWN_KEYS = [
     "eval_every_days",
     "score_threads",
     "quality_gate_ratio",
+    "refit_every_days",
 ]
 
 
@@ -67,10 +68,15 @@ class RecsSettings:
     score_threads: int = 2
     # the build fails unless hybrid NDCG@10 >= this ratio x global popularity NDCG@10 (a singular test)
     quality_gate_ratio: float = 1.2
+    # collaborative factors are refitted every this many days (anchored dates, tailor.recommend.cadence), and
+    # between refits only changed persons are folded in and rescored; 1: refit on every build
+    refit_every_days: int = 7
 
     def __post_init__(self) -> None:
         if not self.eval_ks or min(self.eval_ks) < 1:
             raise SettingsError(f"recommendations.eval_ks must be positive integers, got {list(self.eval_ks)}")
+        if self.refit_every_days < 1:
+            raise SettingsError(f"recommendations.refit_every_days must be at least 1, got {self.refit_every_days}")
         if self.score_threads < 1:
             raise SettingsError(f"recommendations.score_threads must be at least 1, got {self.score_threads}")
 

@@ -4,12 +4,6 @@ with
 
 {{ change_stream_copies('catalog', 'products', 'product_id', 'updated_at') }},
 
-currency_rates as (
-
-    select * from {{ ref('currency_rates') }}
-
-),
-
 renamed as (
 
     select
@@ -36,13 +30,7 @@ renamed as (
 
 converted as (
 
-    select
-        renamed.*,
-        renamed.price * currency_rates.usd_per_unit as price_usd
-
-    from renamed
-    left join currency_rates
-        on renamed.currency = currency_rates.currency_code
+    {{ with_usd_amounts('renamed', [('price', 'price_usd')]) }}
 
 ),
 

@@ -2,11 +2,7 @@
 
 with
 
-source as {{ not_materialized() }} (
-
-    select * from {{ source('commerce', 'order_items') }}
-
-),
+{{ landed_copies('commerce', 'order_items', clean_text('order_item_id')) }},
 
 orders as (
 
@@ -19,13 +15,6 @@ products as (
 
     select product_id from {{ ref('base_catalog__products') }}
     where is_latest_version
-
-),
-
-numbered as (
-
-    {#- copy_number > 1: a later copy of a key already landed -#}
-    {{ number_copies('source', clean_text('order_item_id'), landing_row_order('commerce', 'source')) }}
 
 ),
 

@@ -4,12 +4,6 @@ with
 
 {{ change_stream_copies('commerce', 'orders', 'order_id', 'updated_at') }},
 
-currency_rates as (
-
-    select * from {{ ref('currency_rates') }}
-
-),
-
 renamed as (
 
     select
@@ -39,16 +33,7 @@ renamed as (
 
 converted as (
 
-    select
-        renamed.*,
-        renamed.order_status = 'refunded' as is_refunded,
-        renamed.order_status = 'cancelled' as is_cancelled,
-        currency_rates.currency_code is not null as is_known_currency,
-        renamed.total_amount * currency_rates.usd_per_unit as total_amount_usd
-
-    from renamed
-    left join currency_rates
-        on renamed.currency = currency_rates.currency_code
+    {{ with_usd_amounts('renamed', [('total_amount', 'total_amount_usd')]) }}
 
 ),
 
@@ -56,6 +41,8 @@ validated as (
 
     select
         *,
+        order_status = 'refunded' as is_refunded,
+        order_status = 'cancelled' as is_cancelled,
         {{ quarantine_reason([
             oversized_record_check(),
             ('missing_order_id', 'order_id is null'),

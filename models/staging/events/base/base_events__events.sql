@@ -50,21 +50,11 @@ numbered as (
 renamed as (
 
     select
-        {{ record_bytes('numbered') }} as record_bytes,
-        {{ clean_text('event_id') }} as event_id,
-        {{ clean_text('anonymous_id') }} as anonymous_id,
-        {{ clean_text('user_id') }} as user_id,
+        {{ message_columns('event_id', 'event_id') }},
         lower({{ clean_text('event_type') }}) as event_type,
         {{ clean_text('item_id') }} as item_id,
         {{ clean_text('properties') }} as properties_json,
         {{ try_parse_timestamp('event_at') }} as event_at,
-        {{ try_parse_timestamp('received_at') }} as received_at,
-        cast(dt as date) as dt,
-        filename,
-        file_row_number,
-        copy_number,
-        coalesce({{ clean_text('event_id') }} in (select stored_keys.stored_key from stored_keys), false)
-            as is_stored_earlier,
         {{ landed_columns_prefixed('events', 'events') }}
 
     from numbered
@@ -88,14 +78,10 @@ validated as (
 
     select
         *,
-        {{ quarantine_reason([
-            oversized_record_check(),
-            ('missing_event_id', 'event_id is null'),
-            ('duplicate_event_id', 'copy_number > 1 or is_stored_earlier'),
-            ('missing_identity', 'anonymous_id is null and user_id is null'),
-            ('invalid_timestamp', 'event_at is null or received_at is null'),
-            implausible_timestamp_check(['event_at', 'received_at']),
-            ('future_timestamp', 'event_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
+        {{ quarantine_reason(message_stream_checks(
+            'event_id', 'event_at', ('missing_identity', 'anonymous_id is null and user_id is null'),
+            key_reason='event_id',
+        ) + [
             ('unknown_event_type', 'event_type is null or event_type not in '
                 ~ sql_text_list(known_values('event_type'))),
             ('invalid_json', 'not is_properties_object'),
@@ -128,7 +114,7 @@ final as (
         event_at,
         received_at,
         dt,
-        received_at > {{ add_minutes('event_at', var('late_event_threshold_minutes', 60)) }} as is_late,
+        received_at > {{ add_minutes('event_at', var('late_event_threshold_minutes')) }} as is_late,
         {{ try_cast_as(json_record_field('properties', 'percent'), 'double') }} as scroll_percent,
         {{ try_cast_as(json_record_field('properties', 'seconds'), 'double') }} as video_seconds,
         {{ json_record_field('properties', 'query') }} as search_query,

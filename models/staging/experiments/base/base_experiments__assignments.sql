@@ -2,22 +2,11 @@
 
 with
 
-source as {{ not_materialized() }} (
-
-    select * from {{ source('experiments', 'assignments') }}
-
-),
+{{ landed_copies('experiments', 'assignments', clean_text('assignment_id')) }},
 
 experiment_registry as (
 
     select * from {{ ref('experiment_registry') }}
-
-),
-
-numbered as (
-
-    {#- copy_number > 1: a later copy of a key already landed -#}
-    {{ number_copies('source', clean_text('assignment_id'), landing_row_order('experiments', 'source')) }}
 
 ),
 

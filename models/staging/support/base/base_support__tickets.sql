@@ -2,18 +2,7 @@
 
 with
 
-source as {{ not_materialized() }} (
-
-    select * from {{ source('support', 'tickets') }}
-
-),
-
-numbered as (
-
-    {#- copy_number > 1: a later copy of a key already landed -#}
-    {{ number_copies('source', clean_text('ticket_id'), landing_row_order('support', 'source')) }}
-
-),
+{{ landed_copies('support', 'tickets', clean_text('ticket_id')) }},
 
 renamed as (
 

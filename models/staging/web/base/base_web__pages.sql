@@ -21,79 +21,20 @@ with
 renamed as (
 
     select
-        {{ record_bytes('numbered') }} as record_bytes,
-        {{ clean_text('id') }} as page_view_id,
-        {{ clean_text('anonymous_id') }} as anonymous_id,
-        {{ clean_text('user_id') }} as user_id,
+        {{ message_columns('id', 'page_view_id') }},
         {{ try_parse_timestamp(quote_identifier('timestamp')) }} as viewed_at,
-        {{ try_parse_timestamp('received_at') }} as received_at,
         {{ strip_query_string('url') }} as page_url,
         {{ strip_query_string('path') }} as page_path,
         {{ strip_query_string('referrer') }} as referrer,
         {{ url_host('referrer') }} as referrer_host,
         {{ clean_text('title') }} as page_title,
         {{ device_type_from_user_agent('context_user_agent') }} as device_type,
-        cast(dt as date) as dt,
-        filename,
-        file_row_number,
-        copy_number,
-        coalesce({{ clean_text('id') }} in (select stored_keys.stored_key from stored_keys), false)
-            as is_stored_earlier,
         {{ landed_columns_prefixed('web', 'pages') }}
 
     from numbered
 
 ),
 
-validated as (
-
-    select
-        *,
-        {{ quarantine_reason([
-            oversized_record_check(),
-            ('missing_message_id', 'page_view_id is null'),
-            ('duplicate_message_id', 'copy_number > 1 or is_stored_earlier'),
-            ('missing_identity', 'anonymous_id is null and user_id is null'),
-            ('invalid_timestamp', 'viewed_at is null or received_at is null'),
-            implausible_timestamp_check(['viewed_at', 'received_at']),
-            ('future_timestamp', 'viewed_at > ' ~ add_minutes('received_at', var('future_tolerance_minutes'))),
-        ]) }} as quarantine_reason
-
-    from renamed
-
-),
-
--- each row with the fingerprint of the partition it was read from, stored to notice a re-delivery
-fingerprinted as (
-
-    {{ with_landing_fingerprint('validated') }}
-
-),
-
-final as (
-
-    select
-        page_view_id,
-        anonymous_id,
-        user_id,
-        viewed_at,
-        received_at,
-        page_url,
-        page_path,
-        referrer,
-        referrer_host,
-        page_title,
-        device_type,
-        dt,
-        filename,
-        file_row_number,
-        landing_fingerprint,
-        quarantine_reason,
-        -- the raw row as landed, on quarantined rows only (clean rows are most of the stream)
-        {{ quarantined_raw_record(raw_fields) }} as raw_record
-
-    from fingerprinted
-
-)
-
-select * from final
+{{ web_checked_rows('base_web__pages', message_stream_checks(
+    'page_view_id', 'viewed_at', ('missing_identity', 'anonymous_id is null and user_id is null'),
+), raw_fields) }}

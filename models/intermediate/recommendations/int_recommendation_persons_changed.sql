@@ -1,0 +1,61 @@
+{{ config(tags=['person_level']) }}
+
+{#- Persons whose recommendations are folded in and rescored on this build although the factors were not
+    refitted, one row per person: an interaction or any event known after the refit instant (new activity,
+    late events, purchases, refunds, a device linked to them), or a personalization consent record from
+    then on. Every reason holds from the day it first does until the next refit, so a full refresh finds
+    the same persons as the daily builds did. int_recommendations_scored adds the row-level reasons
+    (recommended items that changed, rows served from popularity). -#}
+with
+
+interactions as (
+    select * from {{ ref('int_interactions_weighted') }}
+),
+
+events as (
+    select * from {{ ref('int_events_identified') }}
+),
+
+consent_intervals as (
+    select * from {{ ref('int_consent_intervals') }}
+    where purpose = 'personalization'
+),
+
+refit as (
+    select * from {{ ref('int_recommendation_refit_planned') }}
+),
+
+reasons as (
+    select
+        interactions.person_id,
+        'new_interactions' as change_reason
+    from interactions
+    cross join refit
+    where interactions.known_at >= refit.refit_at
+    union all
+    select
+        events.person_id,
+        'new_events' as change_reason
+    from events
+    cross join refit
+    where
+        events.received_at >= refit.refit_at
+        and events.person_id is not null
+    union all
+    select
+        consent_intervals.person_id,
+        'consent_change' as change_reason
+    from consent_intervals
+    cross join refit
+    where consent_intervals.valid_from >= refit.refit_at
+),
+
+final as (
+    select
+        cast(person_id as string) as person_id,
+        cast(string_agg(distinct change_reason, ',' order by change_reason) as string) as change_reasons
+    from reasons
+    group by person_id
+)
+
+select * from final
