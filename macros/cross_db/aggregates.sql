@@ -98,6 +98,7 @@
 
 {% macro spark__cross_join_unnest(array_expr, alias, column) -%}
     lateral view explode({{ array_expr }}) {{ alias }} as {{ column }}
+{%- endmacro %}
 
 
 {#- Aggregate: the sum of a floating-point `expr` over the group, the same to the last bit on every run.
