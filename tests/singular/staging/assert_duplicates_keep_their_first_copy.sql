@@ -1,5 +1,8 @@
 -- Every key quarantined as a duplicate keeps exactly one copy, its first, in the clean model: dropping the
 -- later copies must never drop the key itself. Returns the keys that break this, with their clean count.
+-- The one exception is erasure: a key whose first copy is a record of an erased person is quarantined as
+-- `erased` and has no clean copy by design (its later copies stay duplicates, and a key that is itself an
+-- identifier is nulled in the quarantine).
 {%- set tables = [
     ('stg_crm__contacts', 'contact_id', 'duplicate_contact_id'),
     ('stg_web__pages', 'page_view_id', 'duplicate_message_id'),
@@ -19,7 +22,14 @@ with
 
     select distinct {{ key }} as key_value
     from {{ ref(model ~ '_quarantine') }}
-    where quarantine_reason = '{{ reason }}'
+    where
+        quarantine_reason = '{{ reason }}'
+        and {{ key }} is not null
+        and {{ key }} not in (
+            select erased.{{ key }}
+            from {{ ref(model ~ '_quarantine') }} as erased
+            where erased.quarantine_reason = 'erased' and erased.{{ key }} is not null
+        )
 
 ),
 
