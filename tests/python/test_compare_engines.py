@@ -62,3 +62,54 @@ def test_row_counts_and_missing_marts_from_duckdb_files(tmp_path):
     assert ("fct_a", "row count 3 vs 2") in details
     assert ("fct_b", "missing on the right") in details
     assert not result.equal
+
+
+def factors_mart() -> pd.DataFrame:
+    return pd.DataFrame({"item_id": ["p1", "p2", "p3"], "factors": [[0.5, -1.0], [2.0, 0.25], None]})
+
+
+def test_float_lists_are_paired_by_row_and_compared_within_the_column_tolerance():
+    from tailor.engines.compare import SINGLE_PRECISION_REL_TOLERANCE
+
+    other = factors_mart().iloc[[2, 1, 0]].reset_index(drop=True)
+    noise = 1 + SINGLE_PRECISION_REL_TOLERANCE / 2
+    other["factors"] = [None if f is None else [v * noise for v in f] for f in other["factors"]]
+    tolerances = {"factors": SINGLE_PRECISION_REL_TOLERANCE}
+    assert compare_frames("m", factors_mart(), other, tolerances)[0] == []
+    # the same noise is a difference at the default tolerance, and a swapped pair of lists is one at any
+    assert [d.column for d in compare_frames("m", factors_mart(), other)[0]] == ["factors"]
+    swapped = factors_mart()
+    swapped["factors"] = [[2.0, 0.25], [0.5, -1.0], None]
+    assert [d.column for d in compare_frames("m", factors_mart(), swapped, tolerances)[0]] == ["factors"]
+
+
+def test_a_float_list_of_another_length_is_a_difference():
+    other = factors_mart()
+    other.at[0, "factors"] = [0.5]
+    (difference,) = compare_frames("m", factors_mart(), other)[0]
+    assert difference.column == "factors" and "shape" in difference.detail
+
+
+def test_single_precision_columns_come_from_the_marts_yml(tmp_path):
+    import json
+
+    from tailor.engines.compare import SINGLE_PRECISION_REL_TOLERANCE
+    from tailor.engines.readers import column_tolerances
+
+    manifest = {
+        "nodes": {
+            "model.tailor.fct_x": {
+                "resource_type": "model",
+                "original_file_path": "models/marts/x/fct_x.sql",
+                "alias": "fct_x",
+                "name": "fct_x",
+                "columns": {
+                    "score": {"meta": {}, "config": {"meta": {"float_precision": "single"}}},
+                    "rank": {"meta": {}, "config": {"meta": {}}},
+                },
+            }
+        }
+    }
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    assert column_tolerances(path) == {"fct_x": {"score": SINGLE_PRECISION_REL_TOLERANCE}}

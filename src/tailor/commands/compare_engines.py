@@ -30,13 +30,22 @@ def reader_for(spec: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from tailor.engines.compare import FLOAT_ABS_TOLERANCE, FLOAT_REL_TOLERANCE, compare_marts
-    from tailor.engines.readers import mart_names
+    from tailor.engines.compare import (
+        FLOAT_ABS_TOLERANCE,
+        FLOAT_REL_TOLERANCE,
+        SINGLE_PRECISION_REL_TOLERANCE,
+        compare_marts,
+    )
+    from tailor.engines.readers import column_tolerances, mart_names
 
     marts = mart_names(args.manifest)
-    result = compare_marts(marts, reader_for(args.left), reader_for(args.right))
+    tolerances = column_tolerances(args.manifest)
+    result = compare_marts(marts, reader_for(args.left), reader_for(args.right), tolerances)
     print(f"{len(result.marts)} marts compared: {args.left} vs {args.right}")
     print(f"floats equal within rel {FLOAT_REL_TOLERANCE:g} / abs {FLOAT_ABS_TOLERANCE:g}")
+    single = sorted(f"{mart}.{column}" for mart, columns in tolerances.items() for column in columns)
+    if single:
+        print(f"single-precision model columns within rel {SINGLE_PRECISION_REL_TOLERANCE:g}: {', '.join(single)}")
     if args.show_checksums:
         for mart, sums in result.checksums.items():
             for column, value in sums.items():

@@ -9,7 +9,7 @@ Floats are equal within a stated tolerance, because two engines sum in different
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +19,10 @@ import pandas as pd
 # |a - b| <= FLOAT_ABS_TOLERANCE + FLOAT_REL_TOLERANCE * |b| (numpy.isclose's rule).
 FLOAT_REL_TOLERANCE = 1e-6
 FLOAT_ABS_TOLERANCE = 1e-9
+# Columns computed from a model fitted in single precision (the ALS factors are float32): a last-bit
+# difference in the fit's input grows over the solver's iterations to about 1e-6 relative, so those
+# columns, marked `meta: {float_precision: single}` in the mart's yml, are equal within this instead.
+SINGLE_PRECISION_REL_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -87,18 +91,51 @@ def checksum(values: Iterable[str | None]) -> str:
     return digest.hexdigest()[:16]
 
 
-def float_difference(left: pd.Series, right: pd.Series) -> str | None:
+def float_difference(left: pd.Series, right: pd.Series, rel_tolerance: float = FLOAT_REL_TOLERANCE) -> str | None:
     """Why two float columns differ beyond the tolerance (sorted values compared), or None."""
     a = np.sort(pd.to_numeric(left, errors="coerce").to_numpy(dtype=float))
     b = np.sort(pd.to_numeric(right, errors="coerce").to_numpy(dtype=float))
+    return _values_difference(a, b, rel_tolerance, "sorted values")
+
+
+def float_list_difference(left: pd.Series, right: pd.Series, rel_tolerance: float) -> str | None:
+    """Why two columns of float lists differ, element by element within the tolerance, or None. The rows
+    must be paired (same order on both sides); a list of another length is a difference."""
+    for position, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        if (a is None) != (b is None) or (a is not None and len(a) != len(b)):
+            return f"row {position}: lists of different shape"
+    a = _flat_floats(left)
+    b = _flat_floats(right)
+    return _values_difference(a, b, rel_tolerance, "list elements")
+
+
+def is_float_list(series: pd.Series) -> bool:
+    """True for a column of lists (or arrays) of floats, such as a model's factors."""
+    for value in series.tolist():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if not isinstance(value, list | tuple | np.ndarray) or len(value) == 0:
+            return False
+        return all(isinstance(v, float | np.floating) for v in value)
+    return False
+
+
+def _flat_floats(series: pd.Series) -> np.ndarray:
+    values = [v for value in series.tolist() if value is not None for v in value]
+    return np.asarray(values, dtype=float)
+
+
+def _values_difference(a: np.ndarray, b: np.ndarray, rel_tolerance: float, what: str) -> str | None:
     if int(np.isnan(a).sum()) != int(np.isnan(b).sum()):
         return f"nulls {int(np.isnan(a).sum())} vs {int(np.isnan(b).sum())}"
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    close = np.isclose(a, b, rtol=FLOAT_REL_TOLERANCE, atol=FLOAT_ABS_TOLERANCE)
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} {what}"
+    close = np.isclose(a, b, rtol=rel_tolerance, atol=FLOAT_ABS_TOLERANCE)
     if close.all():
         return None
     worst = int(np.argmax(np.abs(a - b)))
-    return f"{int((~close).sum())} sorted values differ beyond tolerance, largest {a[worst]!r} vs {b[worst]!r}"
+    return f"{int((~close).sum())} {what} differ beyond tolerance, largest {a[worst]!r} vs {b[worst]!r}"
 
 
 def float_checksum(series: pd.Series) -> str:
@@ -107,8 +144,15 @@ def float_checksum(series: pd.Series) -> str:
     return checksum(None if pd.isna(v) else f"{v:.6g}" for v in values)
 
 
-def compare_frames(mart: str, left: pd.DataFrame, right: pd.DataFrame) -> tuple[list[MartDifference], dict[str, str]]:
-    """Every difference between two versions of one mart, and the left side's column checksums."""
+def compare_frames(
+    mart: str, left: pd.DataFrame, right: pd.DataFrame, rel_tolerances: Mapping[str, float] | None = None
+) -> tuple[list[MartDifference], dict[str, str]]:
+    """Every difference between two versions of one mart, and the left side's column checksums.
+
+    `rel_tolerances` gives a column its own relative tolerance (SINGLE_PRECISION_REL_TOLERANCE for columns
+    of a single-precision model). Float-list columns are compared element by element once the rows are
+    paired by their exact columns, which needs those to identify each row."""
+    tolerances = {k.lower(): v for k, v in (rel_tolerances or {}).items()}
     differences: list[MartDifference] = []
     sums: dict[str, str] = {}
     left = left.rename(columns=str.lower)
@@ -120,12 +164,18 @@ def compare_frames(mart: str, left: pd.DataFrame, right: pd.DataFrame) -> tuple[
         differences.append(MartDifference(mart, column, f"column only on the {side}"))
     shared = [c for c in left.columns if c in right.columns]
     exact: list[str] = []
+    float_lists: list[str] = []
     for column in shared:
         floats = is_float(left[column]) or is_float(right[column])
         if floats:
             sums[column] = float_checksum(left[column])
-            if len(left) == len(right) and (why := float_difference(left[column], right[column])):
+            rel = tolerances.get(column, FLOAT_REL_TOLERANCE)
+            if len(left) == len(right) and (why := float_difference(left[column], right[column], rel)):
                 differences.append(MartDifference(mart, column, why))
+            continue
+        if is_float_list(left[column]) and is_float_list(right[column]):
+            float_lists.append(column)
+            sums[column] = checksum(normalized(left[column]))
             continue
         exact.append(column)
         left_sum, right_sum = checksum(normalized(left[column])), checksum(normalized(right[column]))
@@ -133,11 +183,42 @@ def compare_frames(mart: str, left: pd.DataFrame, right: pd.DataFrame) -> tuple[
         if left_sum != right_sum:
             differences.append(MartDifference(mart, column, f"checksum {left_sum} vs {right_sum}"))
     if exact and len(left) == len(right) and not any(d.column in exact for d in differences):
-        rows_left = checksum(_row_texts(left[exact]))
-        rows_right = checksum(_row_texts(right[exact]))
-        if rows_left != rows_right:
+        rows_left = _row_texts(left[exact])
+        rows_right = _row_texts(right[exact])
+        if checksum(rows_left) != checksum(rows_right):
             differences.append(MartDifference(mart, None, "same column values but paired differently in rows"))
+        elif float_lists:
+            differences.extend(
+                _paired_list_differences(mart, left, right, rows_left, rows_right, float_lists, tolerances)
+            )
+    elif float_lists:
+        for column in float_lists:
+            differences.append(MartDifference(mart, column, "float lists not compared: rows cannot be paired"))
     return differences, sums
+
+
+def _paired_list_differences(
+    mart: str,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    rows_left: list[str],
+    rows_right: list[str],
+    columns: list[str],
+    tolerances: Mapping[str, float],
+) -> list[MartDifference]:
+    """Float-list columns compared row by row, the rows paired by the text of their exact columns."""
+    if len(set(rows_left)) != len(rows_left):
+        return [MartDifference(mart, c, "float lists not compared: the exact columns repeat rows") for c in columns]
+    order_left = np.argsort(np.asarray(rows_left, dtype=object), kind="stable")
+    order_right = np.argsort(np.asarray(rows_right, dtype=object), kind="stable")
+    differences = []
+    for column in columns:
+        paired_left = left[column].iloc[order_left].reset_index(drop=True)
+        paired_right = right[column].iloc[order_right].reset_index(drop=True)
+        rel = tolerances.get(column, FLOAT_REL_TOLERANCE)
+        if why := float_list_difference(paired_left, paired_right, rel):
+            differences.append(MartDifference(mart, column, why))
+    return differences
 
 
 def _row_texts(frame: pd.DataFrame) -> list[str]:
@@ -149,8 +230,10 @@ def compare_marts(
     marts: Iterable[str],
     read_left: Callable[[str], pd.DataFrame | None],
     read_right: Callable[[str], pd.DataFrame | None],
+    rel_tolerances: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Comparison:
-    """Compare each mart as read by two readers (None: the mart is missing on that side)."""
+    """Compare each mart as read by two readers (None: the mart is missing on that side); `rel_tolerances`
+    maps mart -> column -> its own relative float tolerance."""
     result = Comparison()
     for mart in sorted(marts):
         result.marts.append(mart)
@@ -159,7 +242,7 @@ def compare_marts(
             side = "left" if left is None else "right"
             result.differences.append(MartDifference(mart, None, f"missing on the {side}"))
             continue
-        differences, sums = compare_frames(mart, left, right)
+        differences, sums = compare_frames(mart, left, right, (rel_tolerances or {}).get(mart))
         result.differences.extend(differences)
         result.checksums[mart] = sums
     return result

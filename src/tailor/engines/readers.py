@@ -21,6 +21,23 @@ def mart_names(manifest_path: str | Path) -> list[str]:
     )
 
 
+def column_tolerances(manifest_path: str | Path) -> dict[str, dict[str, float]]:
+    """mart -> column -> relative float tolerance, for the mart columns whose yml marks them
+    `meta: {float_precision: single}` (computed from a single-precision model fit)."""
+    from tailor.engines.compare import SINGLE_PRECISION_REL_TOLERANCE
+
+    manifest = json.loads(Path(manifest_path).read_text())
+    tolerances: dict[str, dict[str, float]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or not node["original_file_path"].startswith("models/marts/"):
+            continue
+        for name, column in node.get("columns", {}).items():
+            meta = {**column.get("meta", {}), **column.get("config", {}).get("meta", {})}
+            if meta.get("float_precision") == "single":
+                tolerances.setdefault(node["alias"] or node["name"], {})[name] = SINGLE_PRECISION_REL_TOLERANCE
+    return tolerances
+
+
 def duckdb_reader(db_path: str | Path, schema: str = "main") -> Reader:
     """Reads a mart from a DuckDB warehouse file, read-only; None when the table is missing."""
     from tailor.warehouse import connect
