@@ -85,6 +85,24 @@
 {%- endmacro %}
 
 
+{#- The distinct non-null values of a text expression in a group, sorted and joined by `separator` (null
+    when there are none). Spark's collect_set has no order: its set is sorted first. -#}
+{% macro sorted_distinct_string_agg(expr, separator) %}
+    {{- return(adapter.dispatch('sorted_distinct_string_agg', 'tailor')(expr, separator)) -}}
+{% endmacro %}
+
+{% macro default__sorted_distinct_string_agg(expr, separator) -%}
+    string_agg(distinct {{ expr }}, '{{ separator }}' order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__sorted_distinct_string_agg(expr, separator) -%}
+    case
+        when count({{ expr }}) > 0
+            then array_join(array_sort(collect_set({{ expr }})), '{{ separator }}')
+    end
+{%- endmacro %}
+
+
 {#- A join of each row with the elements of its array column `array_expr`, one row per element, the
     element named `alias`.`column` (rows with an empty or null array drop out). Must be the last join of
     its FROM: Spark renders it as a LATERAL VIEW. -#}

@@ -53,7 +53,7 @@ reasons as (
 final as (
     select
         cast(person_id as string) as person_id,
-        cast(string_agg(distinct change_reason, ',' order by change_reason) as string) as change_reasons
+        cast({{ sorted_distinct_string_agg('change_reason', ',') }} as string) as change_reasons
     from reasons
     group by person_id
 )
