@@ -113,3 +113,9 @@ def test_single_precision_columns_come_from_the_marts_yml(tmp_path):
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
     assert column_tolerances(path) == {"fct_x": {"score": SINGLE_PRECISION_REL_TOLERANCE}}
+
+
+def test_a_missing_list_is_the_same_whichever_null_the_driver_gives():
+    other = factors_mart()
+    other["factors"] = pd.Series([[0.5, -1.0], [2.0, 0.25], pd.NA], dtype=object)
+    assert compare_frames("m", factors_mart(), other)[0] == []

@@ -100,9 +100,10 @@ def float_difference(left: pd.Series, right: pd.Series, rel_tolerance: float = F
 
 def float_list_difference(left: pd.Series, right: pd.Series, rel_tolerance: float) -> str | None:
     """Why two columns of float lists differ, element by element within the tolerance, or None. The rows
-    must be paired (same order on both sides); a list of another length is a difference."""
+    must be paired (same order on both sides); a missing list (None, NA: drivers differ) on one side only,
+    or a list of another length, is a difference."""
     for position, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        if (a is None) != (b is None) or (a is not None and len(a) != len(b)):
+        if _is_list(a) != _is_list(b) or (_is_list(a) and len(a) != len(b)):
             return f"row {position}: lists of different shape"
     a = _flat_floats(left)
     b = _flat_floats(right)
@@ -112,16 +113,22 @@ def float_list_difference(left: pd.Series, right: pd.Series, rel_tolerance: floa
 def is_float_list(series: pd.Series) -> bool:
     """True for a column of lists (or arrays) of floats, such as a model's factors."""
     for value in series.tolist():
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            continue
-        if not isinstance(value, list | tuple | np.ndarray) or len(value) == 0:
+        if not _is_list(value):
+            if value is None or pd.isna(value):
+                continue
+            return False
+        if len(value) == 0:
             return False
         return all(isinstance(v, float | np.floating) for v in value)
     return False
 
 
+def _is_list(value: object) -> bool:
+    return isinstance(value, list | tuple | np.ndarray)
+
+
 def _flat_floats(series: pd.Series) -> np.ndarray:
-    values = [v for value in series.tolist() if value is not None for v in value]
+    values = [v for value in series.tolist() if _is_list(value) for v in value]
     return np.asarray(values, dtype=float)
 
 
