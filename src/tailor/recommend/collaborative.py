@@ -37,6 +37,8 @@ class CFParams:
     learning_rate: float = 0.01
     random_state: int = 42
     num_threads: int = 0
+    # where the ALS factors are fitted: `implicit` in this process, or Spark MLlib (tailor.recommend.spark_als)
+    fit_engine: Literal["implicit", "spark_als"] = "implicit"
 
 
 @dataclass(frozen=True)
@@ -79,23 +81,27 @@ def fit_cf(interactions: InteractionMatrix, params: CFParams | None = None) -> C
     """Fit user and item factors on users x items weights; deterministic for a fixed random_state.
 
     Users and items without any positive weight are dropped from the axes: their factors would be zero
-    and they are better served by content and popularity.
+    and they are better served by content and popularity. `params.fit_engine` picks `implicit` (here) or
+    Spark MLlib (tailor.recommend.spark_als) on the same confidence weights.
     """
     params = params or CFParams()
     weights = interactions.matrix.tocsr()
     user_rows = np.flatnonzero(np.diff(weights.indptr) > 0)
     item_cols = np.flatnonzero(np.bincount(weights.indices, minlength=weights.shape[1]) > 0)
     trimmed = weights[user_rows][:, item_cols].tocsr()
-    confidence = confidence_matrix(trimmed, params.alpha, params.confidence, params.epsilon)
-    with one_blas_thread():
-        model = _implicit_model(params)
-        if trimmed.nnz:
+    if not trimmed.nnz:
+        width = params.factors + (1 if params.algorithm == "bpr" else 0)
+        user_factors = item_factors = np.zeros((0, width), np.float32)
+    elif params.fit_engine == "spark_als":
+        from tailor.recommend.spark_als import fit_spark_als, ratings_frame
+
+        user_factors, item_factors = fit_spark_als(ratings_frame(trimmed, params), *trimmed.shape, params)
+    else:
+        confidence = confidence_matrix(trimmed, params.alpha, params.confidence, params.epsilon)
+        with one_blas_thread():
+            model = _implicit_model(params)
             model.fit(confidence, show_progress=False)
             user_factors, item_factors = model.user_factors, model.item_factors
-        else:
-            width = params.factors + (1 if params.algorithm == "bpr" else 0)
-            user_factors = np.zeros((0, width), np.float32)
-            item_factors = np.zeros((0, width), np.float32)
     return CFModel(
         user_factors=np.ascontiguousarray(user_factors, dtype=np.float32),
         item_factors=np.ascontiguousarray(item_factors, dtype=np.float32),

@@ -15,7 +15,7 @@ from tailor.recommend.collaborative import CFModel, CFParams, similar_items
 from tailor.recommend.content import fit_content, item_vectors_for
 from tailor.recommend.data import id_axis
 from tailor.recommend.evaluate import evaluate_models
-from tailor.recommend.hybrid import fit_recommender, recommend_from, with_cf_model
+from tailor.recommend.hybrid import FittedRecommender, fit_recommender, recommend_from, with_cf_model
 from tailor.recommend.settings import RecsSettings
 from tailor.recommend.topk import iter_blocks, top_k_rows
 
@@ -197,12 +197,14 @@ def evaluate_train_test(
     persons: pd.DataFrame,
     settings: RecsSettings,
     cutoff: object,
+    fitted: FittedRecommender | None = None,
 ) -> pd.DataFrame:
     """Holdout evaluation: every model, every slice.
 
     `train` rows are the recommender input as of `cutoff`; `test` rows with a positive weight are the
     relevant pairs, for at most `settings.eval_max_persons` persons (a stable hash sample). Returns
-    evaluate_models' long table (model, slice_type, slice_value, metric, k, value, n_users).
+    evaluate_models' long table (model, slice_type, slice_value, metric, k, value, n_users). `fitted`: the
+    recommender fitted on `train` already (None: fitted here).
     """
     relevant = test.loc[test["weight"] > 0, ["person_id", "item_id"]].astype(str).drop_duplicates()
     relevant = relevant.loc[
@@ -218,6 +220,7 @@ def evaluate_train_test(
         content_params=settings.content,
         params=settings.hybrid,
         as_of=cutoff,
+        fitted=fitted,
         threads=settings.score_threads,
     )
 

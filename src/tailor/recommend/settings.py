@@ -30,6 +30,7 @@ PART_KEYS: dict[str, tuple[str, str]] = {
     "alpha": ("cf", "alpha"),
     "confidence": ("cf", "confidence"),
     "seed": ("cf", "random_state"),
+    "fit_engine": ("cf", "fit_engine"),
     "cf_weight": ("hybrid", "cf_weight"),
     "content_weight": ("hybrid", "content_weight"),
     "min_cf_items": ("hybrid", "min_cf_items"),
@@ -77,6 +78,10 @@ class RecsSettings:
             raise SettingsError(f"recommendations.eval_ks must be positive integers, got {list(self.eval_ks)}")
         if self.refit_every_days < 1:
             raise SettingsError(f"recommendations.refit_every_days must be at least 1, got {self.refit_every_days}")
+        if self.cf.fit_engine == "spark_als" and self.cf.algorithm != "als":
+            raise SettingsError(
+                f"recommendations.fit_engine spark_als fits ALS only; algorithm {self.cf.algorithm} needs implicit"
+            )
         if self.score_threads < 1:
             raise SettingsError(f"recommendations.score_threads must be at least 1, got {self.score_threads}")
 
