@@ -20,6 +20,8 @@ The objective is the one `implicit` minimises, on the same confidence weights (d
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +35,10 @@ from tailor.recommend.collaborative import CFParams
 # MLlib's default block count, fixed: the initial factors depend on it (a seed per block), so a cluster's
 # size must not change it. Each block is one task of each half-sweep, the ceiling of the fit's parallelism.
 ALS_BLOCKS = 10
+# ALS's lineage grows with every sweep; unless it is cut by a checkpoint every few sweeps, serialising the
+# task of a 15-sweep fit overflows the JVM stack (measured on `sample`)
+CHECKPOINT_EVERY = 5
+CHECKPOINT_PREFIX = "tailor-als-checkpoints-"
 RATING_COLUMNS: tuple[str, ...] = ("user", "item", "rating")
 
 
@@ -92,6 +98,29 @@ def spark_for_fit() -> Iterator[Any]:
         session.stop()
 
 
+@contextmanager
+def checkpoint_dir(session: Any) -> Iterator[None]:
+    """The session's checkpoint folder (ALS checkpoints every CHECKPOINT_EVERY sweeps); a local session
+    without one of its own gets a temporary folder for the fit, removed after it. A cluster needs one on
+    shared storage (spark.checkpoint.dir)."""
+    context = session.sparkContext
+    configured = context.getCheckpointDir()
+    if configured is not None and CHECKPOINT_PREFIX not in configured:
+        yield
+        return
+    if not context.master.startswith("local"):
+        raise RuntimeError(
+            "recommendations.fit_engine spark_als needs a checkpoint folder on shared storage: set "
+            "spark.checkpoint.dir (e.g. dbfs:/tmp/checkpoints) on the cluster"
+        )
+    folder = tempfile.mkdtemp(prefix=CHECKPOINT_PREFIX)
+    context.setCheckpointDir(folder)
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _factor_array(frame: pd.DataFrame, size: int, rank: int) -> np.ndarray:
     """MLlib's (id, features) rows as a dense float32 array indexed by id; ids never rated stay zero."""
     factors = np.zeros((size, rank), dtype=np.float32)
@@ -117,6 +146,11 @@ def fit_spark_als(
     if session is None:
         with spark_for_fit() as started:
             return fit_spark_als(ratings, n_users, n_items, params, started)
+    with checkpoint_dir(session):
+        return _fit(ratings, n_users, n_items, params, session)
+
+
+def _fit(ratings: pd.DataFrame, n_users: int, n_items: int, params: CFParams, session: Any) -> tuple[Any, Any]:
     from pyspark.ml.recommendation import ALS
 
     frame = session.createDataFrame(ratings[list(RATING_COLUMNS)].reset_index(drop=True))
@@ -133,6 +167,7 @@ def fit_spark_als(
         userCol="user",
         itemCol="item",
         ratingCol="rating",
+        checkpointInterval=CHECKPOINT_EVERY,
     )
     model = als.fit(frame)
     users = model.userFactors.toPandas()
