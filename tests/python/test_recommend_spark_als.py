@@ -5,7 +5,9 @@ The Spark tests are skipped where pyspark is not installed (`TAILOR_TARGET=spark
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ import pytest
 from tailor.recommend.collaborative import CFParams, fit_cf, similar_items
 from tailor.recommend.data import InteractionMatrix, build_interaction_matrix, confidence_matrix
 from tailor.recommend.settings import RecsSettings
-from tailor.recommend.spark_als import ratings_frame, reg_param_for
+from tailor.recommend.spark_als import CHECKPOINT_PREFIX, ratings_frame, reg_param_for
 from tailor.recommend.synthetic import planted_dataset
 from tailor.settings import SettingsError
 
@@ -78,6 +80,26 @@ def test_spark_als_is_a_setting_and_fits_als_only() -> None:
         RecsSettings.from_mapping({"fit_engine": "mllib"})
     with pytest.raises(SettingsError, match="ALS only"):
         RecsSettings.from_mapping({"fit_engine": "spark_als", "algorithm": "bpr"})
+
+
+@needs_spark
+def test_without_a_session_the_fit_starts_a_local_one_and_stops_it(matrix: InteractionMatrix) -> None:
+    from pyspark import SparkContext
+
+    if SparkContext._active_spark_context is not None:
+        pytest.skip("a Spark session is already running in this process")
+    model = fit_cf(matrix, replace(PARAMS, fit_engine="spark_als", iterations=2))
+    assert model.user_factors.shape == (len(model.user_ids), PARAMS.factors)
+    assert SparkContext._active_spark_context is None
+
+
+@needs_spark
+def test_a_long_fit_checkpoints_in_a_folder_removed_after_it(spark, matrix: InteractionMatrix) -> None:
+    before = set(Path(tempfile.gettempdir()).glob(f"{CHECKPOINT_PREFIX}*"))
+    # 20 sweeps: past the lineage that overflowed the JVM stack without checkpoints
+    model = fit_cf(matrix, replace(PARAMS, fit_engine="spark_als", iterations=20))
+    assert np.isfinite(model.item_factors).all()
+    assert set(Path(tempfile.gettempdir()).glob(f"{CHECKPOINT_PREFIX}*")) <= before
 
 
 @needs_spark
