@@ -63,12 +63,12 @@ def test_mllib_confidence_of_each_rating_is_the_implicit_confidence(matrix: Inte
     assert len(ratings) == matrix.matrix.nnz
 
 
-def test_reg_param_matches_lambda_for_the_mean_user() -> None:
+def test_reg_param_matches_lambda_for_the_mean_item() -> None:
     import pandas as pd
 
     ratings = pd.DataFrame({"user": [0, 0, 0, 1], "item": [0, 1, 2, 0], "rating": [1.0, 1.0, 1.0, 1.0]})
-    # 2 users, 4 ratings: the mean user has 2 items, so regParam x 2 = lambda
-    assert reg_param_for(ratings, 20.0) == pytest.approx(10.0)
+    # 3 items, 4 ratings: the mean item has 4/3 users, so regParam x 4/3 = lambda
+    assert reg_param_for(ratings, 20.0) == pytest.approx(15.0)
 
 
 def test_spark_als_is_a_setting_and_fits_als_only() -> None:
