@@ -117,7 +117,10 @@ def spark_build(
     log(SNAPSHOTS_SKIPPED)
     if test_kinds is not None:
         log(f"tests run: only {', '.join(sorted(test_kinds)) or 'none'} (every model and seed is built)")
-    base = dbt_args("build", target, target_path, ["--full-refresh"] if full_refresh else [])
+    extra = ["--full-refresh"] if full_refresh else []
+    if test_kinds is not None and "unit" not in test_kinds:
+        extra += ["--exclude-resource-type", "unit_test"]  # dbt selects a model's unit tests with the model
+    base = dbt_args("build", target, target_path, extra)
     result = BuildResult()
     for stage in (stage for stage in plan if stage.number >= from_stage):
         started = time.perf_counter()
