@@ -253,13 +253,16 @@ def test_floor_section_averages_comparable_steps_only() -> None:
 
 
 def test_target_checks_apply_per_scale() -> None:
-    full = build_section(_build("full", 100.0, 3.0), rows=10)
-    incremental = build_section(_build("incremental", 10.0, 1.0), rows=1)
+    full = build_section(_build("full", 200.0, 3.0), rows=10)
+    incremental = build_section(_build("incremental", 20.0, 1.0), rows=1)
     floor = {"overall_overhead_ratio": 1.25}
     checks = {check["goal"]: check for check in target_checks("m", full, incremental, floor)}
     assert not checks["full build seconds"]["is_met"]
     assert checks["full build peak GiB"]["is_met"]
     assert checks["incremental / full"]["measured"] == 0.1 and checks["incremental / full"]["is_met"]
+    assert checks["incremental / full, CPU"]["measured"] == 0.1 and checks["incremental / full, CPU"]["is_met"]
+    at_l = {check["goal"]: check for check in target_checks("l", full, incremental, floor)}
+    assert at_l["incremental / full"]["target"] == 0.10 and at_l["incremental / full"]["is_met"]
     assert checks["dbt / bare (floor steps)"]["is_met"]
     assert [check["goal"] for check in target_checks("sample", full, None, {})] == []
 
@@ -296,7 +299,7 @@ def test_render_markdown_has_the_tables() -> None:
     assert "Left out of both builds: `assert_flaky`." in markdown
     assert "| full | 100.0 | 90.0 | 2.00 | 0.00 | 1,000,000 | 10,000 | 1.0 / 2.0 / 2.0 | 0 |" in markdown
     assert "Memory peak of each build: full at 1 s, while `int_factors`, `fct_orders` ran." in markdown
-    assert "| full build seconds | 100.0 | 90.0 | no |" in markdown
+    assert "| full build seconds | 100.0 | 150.0 | yes |" in markdown
     assert "| fct_broken | table | sql | 50.00 | 50.0 |" in markdown
     assert "| unique_stg_events_event_id | pass | 4.00 | 4.0 |" in markdown
     assert "| int_events_unified | sql incremental | 10.00 | 12.00 | 1.20 | 15.00 | 1.50 | yes |" in markdown

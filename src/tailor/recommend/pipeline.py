@@ -120,7 +120,7 @@ def similar_item_table(factors: pd.DataFrame, catalog: pd.DataFrame, settings: R
     is_active = items["is_active"].fillna(False).astype(bool) if "is_active" in items else True
     active = id_axis(items.loc[is_active, "item_id"]) if "is_active" in items else all_items
     model = cf_model_from_factors(factors, settings.cf)
-    known = np.isin(model.item_ids, active)
+    known = pd.Index(model.item_ids).isin(active)
     frames = []
     if known.sum() > 1:
         # neighbours are drawn from active items only: the model restricted to them

@@ -132,7 +132,8 @@ def folded_in_rows(
         interactions, catalog, persons, content_params=settings.content, params=without_cf, as_of=plan.as_of_at
     )
     if settings.hybrid.cf_weight > 0:
-        chosen = np.flatnonzero(np.isin(fitted.person_ids, rescore))
+        # a hash lookup: np.isin on object arrays took 140 s here at `m` (108k persons)
+        chosen = np.flatnonzero(pd.Index(fitted.person_ids).isin(rescore))
         training = fitted.training
         items = cf_model_from_factors(factors.loc[factors["item_id"].notna()], settings.cf)
         model = fold_in(items, training.matrix[chosen], training.item_ids, fitted.person_ids[chosen])
