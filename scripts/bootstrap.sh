@@ -26,6 +26,15 @@ if [ "${TAILOR_TARGET:-}" = "spark" ]; then
     .venv/bin/python -m pip install --quiet -r requirements-spark.txt
     echo "$spark_want" > "$spark_stamp"
   fi
+  # pyspark runs the Spark JVM: Java 17 (Debian's headless runtime) when the machine has none
+  if ! command -v java >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "==> installing Java 17 (Debian) for the Spark engine"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
+    else
+      echo "==> java missing: install Java 17 (apt-get install openjdk-17-jre-headless) for the Spark engine" >&2
+    fi
+  fi
 fi
 # Plain `dbt build` from the repo root finds profiles/ once the venv is used (activated or .venv/bin/dbt): the
 # venv's Python sets DBT_PROFILES_DIR at start-up unless it is already set.

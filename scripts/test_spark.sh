@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Spark engine's checks (README "Engines"): on a freshly generated `tiny` dataset, the DuckDB build and
 # the whole build on local Spark (tailor spark-build: SQL models, Python models, data and unit tests), then
-# `tailor compare-engines` over every mart, then the Spark pytest tests. Not part of scripts/test.sh: on a
-# 2-core machine the Spark build alone takes minutes (numbers in the README), beyond the suite's budget.
+# `tailor compare-engines` over every mart, then the Spark pytest tests. scripts/test.sh runs a Spark stage
+# too, with every model but only the data tests the comparison cannot stand in for (its SPARK_CI_TESTS):
+# the whole set of tests on Spark takes minutes on a 2-core machine (numbers in the README).
 # Usage: scripts/test_spark.sh   (TAILOR_TEST_DIR picks the work folder; default target_test_spark/)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from tailor.commands.spark_build import parse_test_kinds
 from tailor.engines.spark_models import merged_with_stored, spark_ready
-from tailor.engines.stages import plan_stages, selector, stage_numbers
+from tailor.engines.stages import kind_of_test, plan_stages, selector, stage_numbers
 
 
 def node(name: str, kind: str = "model", parents: tuple[str, ...] = (), language: str = "sql") -> dict:
@@ -81,6 +82,32 @@ def test_plan_alternates_dbt_and_python_stages_and_skips_snapshots():
             parents = nodes[unique_id]["depends_on"]["nodes"]
             assert all(p in available or p.startswith("source.") for p in parents), unique_id
         seen.update(stage.unique_ids)
+
+
+def test_a_test_subset_keeps_every_model_and_only_the_named_kinds_of_test():
+    tests = manifest()
+    tests["nodes"]["test.tailor.unique_py_a"]["test_metadata"] = {"name": "unique"}
+    tests["nodes"]["test.tailor.not_null_stg"]["test_metadata"] = {"name": "not_null"}
+    assert kind_of_test(tests["nodes"]["test.tailor.unique_py_a"]) == "unique"
+    assert kind_of_test(tests["nodes"]["test.tailor.rel_int_b"]) == "singular"
+    assert kind_of_test(tests["unit_tests"]["unit_test.tailor.int_b.ut"]) == "unit"
+    assert kind_of_test(tests["nodes"]["model.tailor.stg"]) == ""
+    everything = plan_stages(tests, "tailor", skip_types=frozenset({"snapshot"}))
+    subset = plan_stages(tests, "tailor", skip_types=frozenset({"snapshot"}), test_kinds=frozenset({"unique", "unit"}))
+    kept = {u for stage in subset for u in stage.unique_ids}
+    dropped = {u for stage in everything for u in stage.unique_ids} - kept
+    assert dropped == {"test.tailor.not_null_stg", "test.tailor.rel_int_b"}
+    assert [(stage.kind, stage.number) for stage in subset] == [(stage.kind, stage.number) for stage in everything]
+    assert not {u for stage in plan_stages(tests, "tailor", test_kinds=frozenset()) for u in stage.unique_ids} & {
+        "test.tailor.unique_py_a",
+        "unit_test.tailor.int_b.ut",
+    }
+
+
+def test_the_tests_option_reads_all_none_and_lists():
+    assert parse_test_kinds("all") is None
+    assert parse_test_kinds("none") == frozenset()
+    assert parse_test_kinds("unique, raw_rows_reconciled") == frozenset({"unique", "raw_rows_reconciled"})
 
 
 def test_selector_is_the_fully_qualified_name():

@@ -11,8 +11,10 @@ import pytest
 from tailor.identity import (
     EDGE_COLUMNS,
     IDENTIFIER_COLUMNS,
+    KNOWN_IDENTITY_COLUMNS,
     REFUSED_COLUMNS,
     identifier_key,
+    identities_known_before,
     person_id_for,
     refused_edges,
     resolve_identities,
@@ -292,3 +294,44 @@ def test_resolution_scales_linearly_enough() -> None:
     assert result.identifiers["person_id"].nunique() == n
     assert len(result.identifiers) == 6 * n
     assert elapsed < 20
+
+
+def _retained(*keys: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [key.split(":", 1) for key in keys], columns=["identifier_type", "identifier_value"], dtype=object
+    )
+
+
+def test_identities_known_before_an_instant_ignore_later_merges() -> None:
+    # U1 and a device a9 seen alone before day 5; the login linking them comes on day 6
+    edges = pd.DataFrame(
+        [
+            edge("user_id:U1", "anonymous_id:a1", "events.events", day=1),
+            edge("anonymous_id:a9", None, "web.pages", day=2),
+            edge("user_id:U1", "anonymous_id:a9", "web.identifies", day=6),
+            edge("user_id:U7", None, "web.pages", day=8),
+        ]
+    )
+    retained = _retained("user_id:U1", "anonymous_id:a1", "anonymous_id:a9", "user_id:U7")
+    before = identities_known_before(edges, T0 + pd.Timedelta(days=5), retained)
+    assert list(before.columns) == list(KNOWN_IDENTITY_COLUMNS)
+    known = dict(zip(before["identifier_type"] + ":" + before["identifier_value"], before["person_id"], strict=True))
+    u1, a9 = person_id_for(identifier_key("user_id", "U1")), person_id_for(identifier_key("anonymous_id", "a9"))
+    # the device is its own person then; an identifier first seen later is not known at all
+    assert known == {"user_id:U1": u1, "anonymous_id:a1": u1, "anonymous_id:a9": a9}
+    # today's map merges a9 into U1's person (the same id as before: the anchor did not change)
+    today = persons(edges.to_dict("records"))
+    assert today["anonymous_id:a9"] == u1 and today["user_id:U1"] == u1
+    # a later instant knows the merge; adding edges first seen after the instant changes nothing before it
+    after = identities_known_before(edges, T0 + pd.Timedelta(days=7), retained)
+    assert set(after["person_id"]) == {u1}
+    more = pd.concat([edges, pd.DataFrame([edge("user_id:U1", "anonymous_id:a2", "web.identifies", day=9)])])
+    pd.testing.assert_frame_equal(identities_known_before(more, T0 + pd.Timedelta(days=5), retained), before)
+
+
+def test_identities_known_before_keep_only_retained_identifiers() -> None:
+    edges = pd.DataFrame(alice_and_bob())
+    everyone = identities_known_before(edges, T0 + pd.Timedelta(days=1), _retained("user_id:U1", "email_hash:ea"))
+    assert set(everyone["identifier_type"] + ":" + everyone["identifier_value"]) == {"user_id:U1", "email_hash:ea"}
+    blocked = pd.DataFrame([edge("user_id:guest", None, "web.pages", blocked=True)])
+    assert identities_known_before(blocked, T0 + pd.Timedelta(days=1), _retained("user_id:guest")).empty

@@ -56,6 +56,10 @@ final as (
             when customer_persons.person_id is not null then 'user_id'
             when email_persons.person_id is not null then 'email_hash'
         end as resolved_via,
+        case
+            when customer_persons.person_id is not null then orders.customer_id
+            when email_persons.person_id is not null then orders.email_hash
+        end as resolved_identifier,
         orders.customer_id,
         orders.order_status,
         orders.is_refunded,

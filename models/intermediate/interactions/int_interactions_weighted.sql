@@ -33,7 +33,9 @@ item_events as (
         event_type as interaction_type,
         occurred_at,
         received_at as known_at,
-        false as is_reversed
+        false as is_reversed,
+        resolved_via as identifier_type,
+        case when resolved_via = 'user_id' then user_id else anonymous_id end as identifier_value
     from events
     where
         item_id is not null
@@ -46,6 +48,8 @@ ordered_lines as (
         order_items.order_item_id,
         order_items.product_id,
         orders.person_id,
+        orders.resolved_via,
+        orders.resolved_identifier,
         orders.ordered_at,
         coalesce(orders.updated_at, orders.ordered_at) as refunded_at,
         orders.is_refunded
@@ -67,7 +71,9 @@ purchases as (
         'purchase' as interaction_type,
         ordered_at as occurred_at,
         ordered_at as known_at,
-        is_refund_known as is_reversed
+        is_refund_known as is_reversed,
+        resolved_via as identifier_type,
+        resolved_identifier as identifier_value
     from ordered_lines
 ),
 
@@ -80,7 +86,9 @@ refunds as (
         'refund' as interaction_type,
         refunded_at as occurred_at,
         refunded_at as known_at,
-        false as is_reversed
+        false as is_reversed,
+        resolved_via as identifier_type,
+        resolved_identifier as identifier_value
     from ordered_lines
     where is_refund_known
 ),
@@ -125,6 +133,8 @@ final as (
         cast(occurred_at as timestamp) as occurred_at,
         cast(known_at as timestamp) as known_at,
         cast(is_reversed as boolean) as is_reversed,
+        cast(identifier_type as string) as identifier_type,
+        cast(identifier_value as string) as identifier_value,
         cast(base_weight as double) as base_weight,
         cast(age_days as double) as age_days,
         cast(

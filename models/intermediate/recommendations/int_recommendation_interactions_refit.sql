@@ -2,9 +2,11 @@
 
 {#- The recommender's input as known at the refit instant (int_recommendation_refit_planned), one row per
     person x item, with int_recommendation_interactions_prepared's columns: interactions known before the
-    instant, weights decayed to it, consent judged per interaction, purchases net of the refunds known by
-    then. Whatever day a build runs on, the same refit date reads the same rows, so a full refresh fits the
-    factors the incremental build fitted. A view: only the builds that refit read it. -#}
+    instant, each given its person as known then (int_identifiers_resolved_at_refit, through the identifier
+    that tied it to today's person), weights decayed to it, consent judged per interaction by that person's
+    consent then, purchases net of the refunds known by then. Whatever day a build runs on, the same refit
+    date reads the same rows, identity merges seen since included, so a full refresh fits the factors the
+    incremental build fitted. A view: only the refit and its fingerprint read it. -#}
 {%- set granted_by_default = 'personalization' in var('consent_purposes_granted_by_default') %}
 
 with
@@ -13,9 +15,12 @@ interactions as (
     select * from {{ ref('int_interactions_weighted') }}
 ),
 
+identifiers_at_refit as (
+    select * from {{ ref('int_identifiers_resolved_at_refit') }}
+),
+
 consent_intervals as (
-    select * from {{ ref('int_consent_intervals') }}
-    where purpose = 'personalization'
+    select * from {{ ref('int_recommendation_consent_intervals_refit') }}
 ),
 
 refit as (
@@ -25,13 +30,17 @@ refit as (
 known_interactions as (
     select
         interactions.interaction_id,
-        interactions.person_id,
+        identifiers_at_refit.person_id,
         interactions.item_id,
         interactions.interaction_type,
         interactions.occurred_at,
         {{ decayed_weight('interactions.base_weight', 'interactions.occurred_at', 'refit.refit_at') }} as weight
     from interactions
     cross join refit
+    inner join identifiers_at_refit
+        on
+            interactions.identifier_type = identifiers_at_refit.identifier_type
+            and interactions.identifier_value = identifiers_at_refit.identifier_value
     where interactions.known_at < refit.refit_at
 ),
 

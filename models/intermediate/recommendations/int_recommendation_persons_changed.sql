@@ -2,8 +2,10 @@
 
 {#- Persons whose recommendations are folded in and rescored on this build although the factors were not
     refitted, one row per person: an interaction or any event known after the refit instant (new activity,
-    late events, purchases, refunds, a device linked to them), or a personalization consent record from
-    then on. Every reason holds from the day it first does until the next refit, so a full refresh finds
+    late events, purchases, refunds, a device linked to them), a personalization consent record from
+    then on, or an identity grouping that is not the one the refit trained on (an identifier whose person
+    today differs from its person at the refit instant: both persons, the one it joined and the one it left,
+    are listed; merges only grow persons, so this holds until the next refit like the other reasons). Every reason holds from the day it first does until the next refit, so a full refresh finds
     the same persons as the daily builds did. int_recommendations_scored adds the row-level reasons
     (recommended items that changed, rows served from popularity). -#}
 with
@@ -23,6 +25,26 @@ consent_intervals as (
 
 refit as (
     select * from {{ ref('int_recommendation_refit_planned') }}
+),
+
+identifiers as (
+    select * from {{ ref('int_identifiers_retained') }}
+),
+
+identifiers_at_refit as (
+    select * from {{ ref('int_identifiers_resolved_at_refit') }}
+),
+
+regrouped as (
+    select
+        identifiers.person_id as person_id_today,
+        identifiers_at_refit.person_id as person_id_at_refit
+    from identifiers_at_refit
+    inner join identifiers
+        on
+            identifiers_at_refit.identifier_type = identifiers.identifier_type
+            and identifiers_at_refit.identifier_value = identifiers.identifier_value
+    where identifiers.person_id is distinct from identifiers_at_refit.person_id
 ),
 
 reasons as (
@@ -48,6 +70,17 @@ reasons as (
     from consent_intervals
     cross join refit
     where consent_intervals.valid_from >= refit.refit_at
+    union all
+    select
+        person_id_today as person_id,
+        'identity_change' as change_reason
+    from regrouped
+    where person_id_today is not null
+    union all
+    select
+        person_id_at_refit as person_id,
+        'identity_change' as change_reason
+    from regrouped
 ),
 
 final as (

@@ -1,20 +1,21 @@
 {{ config(materialized='view', tags=['person_level']) }}
 
-{#- Who the refit trains and scores, one row per person of today's profile: personalization consent as held at
-    the refit instant (from the consent intervals, so any later build finds the same). No segment: rows the
-    refit scores from popularity are rescored every day (int_recommendations_scored), so the refit's
-    scoring never needs the segmentation of its day. -#}
+{#- Who the refit trains and scores, one row per person as known at the refit instant
+    (int_identifiers_resolved_at_refit): personalization consent as held at the instant (from the consent
+    intervals of those persons, so any later build finds the same, merges since included). Persons no longer
+    in today's profile, or grouped differently today, are dropped or rescored by int_recommendations_scored.
+    No segment: rows the refit scores from popularity are rescored every day, so the refit's scoring never
+    needs the segmentation of its day. -#}
 {%- set granted_by_default = 'personalization' in var('consent_purposes_granted_by_default') %}
 
 with
 
 persons as (
-    select * from {{ ref('int_recommendation_persons_prepared') }}
+    select distinct person_id from {{ ref('int_identifiers_resolved_at_refit') }}
 ),
 
 consent_intervals as (
-    select * from {{ ref('int_consent_intervals') }}
-    where purpose = 'personalization'
+    select * from {{ ref('int_recommendation_consent_intervals_refit') }}
 ),
 
 refit as (

@@ -16,7 +16,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     parser.add_argument("--keep-going", action="store_true", help="run every stage even after a failure")
     parser.add_argument("--from-stage", type=int, default=0, help="resume: skip the stages numbered below this")
+    parser.add_argument(
+        "--tests",
+        default="all",
+        help="comma-separated kinds of tests to run: generic test names (unique, not_null, raw_rows_reconciled, "
+        "...), `singular`, `unit`; `all` (default) or `none`. Every model and seed is built either way",
+    )
     parser.set_defaults(func=run)
+
+
+def parse_test_kinds(option: str) -> frozenset[str] | None:
+    """The --tests option as the set of test kinds to keep (None: all)."""
+    if option.strip() == "all":
+        return None
+    return frozenset(kind.strip() for kind in option.split(",") if kind.strip() and kind.strip() != "none")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,9 +46,12 @@ def run(args: argparse.Namespace) -> int:
         full_refresh=args.full_refresh,
         keep_going=args.keep_going,
         from_stage=args.from_stage,
+        test_kinds=parse_test_kinds(args.tests),
     )
     counts = ", ".join(f"{status}={count}" for status, count in sorted(result.counts().items()))
     print(f"spark-build: {counts}; {len(result.python_rows)} Python models")
+    spent = ", ".join(f"{kind} {seconds:.0f} s" for kind, seconds in sorted(result.seconds.items()))
+    print(f"time by node type (summed node times): {spent}")
     own = os.times()
     print(
         f"wall {time.perf_counter() - started:.0f} s; CPU: this process {own.user + own.system:.0f} s, "

@@ -32,6 +32,7 @@ class BuildResult:
     statuses: dict[str, str] = field(default_factory=dict)
     python_rows: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -68,14 +69,19 @@ def dbt_args(command: str, target: str, target_path: str, extra: list[str]) -> l
     return [command, "--target", target, "--target-path", target_path, *extra]
 
 
-def run_dbt_stage(runner: Any, stage: Stage, manifest: dict[str, Any], base: list[str]) -> dict[str, str]:
-    """dbt builds exactly the stage's nodes (no indirect test selection: the stage lists its tests)."""
+def run_dbt_stage(
+    runner: Any, stage: Stage, manifest: dict[str, Any], base: list[str], seconds: dict[str, float]
+) -> dict[str, str]:
+    """dbt builds exactly the stage's nodes (no indirect test selection: the stage lists its tests); each
+    node's execution time is added to `seconds` under its resource type."""
     nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
     selection = [selector(nodes[unique_id]) for unique_id in stage.unique_ids]
     outcome = runner.invoke([*base, "--select", *selection, "--indirect-selection", "empty"])
     statuses: dict[str, str] = {}
     for result in getattr(outcome.result, "results", None) or []:
         statuses[result.node.unique_id] = str(result.status)
+        kind = result.node.resource_type
+        seconds[kind] = seconds.get(kind, 0.0) + float(result.execution_time or 0.0)
     if outcome.exception is not None:
         statuses["dbt"] = f"error: {outcome.exception}"
     return statuses
@@ -88,11 +94,13 @@ def spark_build(
     full_refresh: bool = False,
     keep_going: bool = False,
     from_stage: int = 0,
+    test_kinds: frozenset[str] | None = None,
     log: Callable[[str], None] = print,
 ) -> BuildResult:
     """Parses the project for `target`, then builds it stage by stage on the local Spark session. A failure
     stops the build after its stage (later stages read what failed), unless `keep_going`. `from_stage`
-    resumes a build whose earlier stages are already built (development)."""
+    resumes a build whose earlier stages are already built (development). `test_kinds` keeps only those
+    tests (tailor.engines.stages.kind_of_test; None: all of them), for a quicker check of every model."""
     from dbt.cli.main import dbtRunner
 
     from tailor.engines.spark_models import run_python_model
@@ -105,9 +113,14 @@ def spark_build(
     runner = dbtRunner(manifest=parsed.result)
     manifest = json.loads((project_dir / target_path / "manifest.json").read_text())
     project = manifest["metadata"].get("project_name") or "tailor"
-    plan = plan_stages(manifest, project, skip_types=frozenset({"snapshot"}))
+    plan = plan_stages(manifest, project, skip_types=frozenset({"snapshot"}), test_kinds=test_kinds)
     log(SNAPSHOTS_SKIPPED)
-    base = dbt_args("build", target, target_path, ["--full-refresh"] if full_refresh else [])
+    if test_kinds is not None:
+        log(f"tests run: only {', '.join(sorted(test_kinds)) or 'none'} (every model and seed is built)")
+    extra = ["--full-refresh"] if full_refresh else []
+    if test_kinds is not None and "unit" not in test_kinds:
+        extra += ["--exclude-resource-type", "unit_test"]  # dbt selects a model's unit tests with the model
+    base = dbt_args("build", target, target_path, extra)
     result = BuildResult()
     for stage in (stage for stage in plan if stage.number >= from_stage):
         started = time.perf_counter()
@@ -124,9 +137,11 @@ def spark_build(
                     continue
                 result.statuses[unique_id] = "success"
                 result.python_rows[node["name"]] = rows
-                log(f"python {node['name']}: {rows} rows in {time.perf_counter() - model_started:.1f} s")
+                elapsed = time.perf_counter() - model_started
+                result.seconds["python model"] = result.seconds.get("python model", 0.0) + elapsed
+                log(f"python {node['name']}: {rows} rows in {elapsed:.1f} s")
         else:
-            statuses = run_dbt_stage(runner, stage, manifest, base)
+            statuses = run_dbt_stage(runner, stage, manifest, base, result.seconds)
             result.statuses.update(statuses)
             failed = [u for u, status in statuses.items() if status not in ("success", "pass", "warn")]
             result.failures.extend(f"{u}: {statuses[u]}" for u in failed)

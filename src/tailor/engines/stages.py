@@ -61,11 +61,29 @@ def stage_numbers(manifest: dict[str, Any], project: str) -> dict[str, int]:
     return stages
 
 
-def plan_stages(manifest: dict[str, Any], project: str, skip_types: frozenset[str] = frozenset()) -> list[Stage]:
+def kind_of_test(node: dict[str, Any]) -> str:
+    """What kind of test a node is: its generic test's name (`unique`, `raw_rows_reconciled`, ...),
+    `singular` for a SQL file under tests/, `unit` for a dbt unit test; empty for anything else."""
+    if node.get("resource_type") == "unit_test":
+        return "unit"
+    if node.get("resource_type") != "test":
+        return ""
+    return (node.get("test_metadata") or {}).get("name") or "singular"
+
+
+def plan_stages(
+    manifest: dict[str, Any],
+    project: str,
+    skip_types: frozenset[str] = frozenset(),
+    test_kinds: frozenset[str] | None = None,
+) -> list[Stage]:
     """The build as alternating dbt and Python stages (empty stages left out). Python models of one stage
     are listed in dependency order; `skip_types` (e.g. snapshots on a table format that cannot merge) are
-    left out of every stage, with their tests and whatever else reads them."""
+    left out of every stage, with their tests and whatever else reads them. `test_kinds` (see kind_of_test),
+    when given, keeps only those tests; every model and seed is built either way."""
     nodes = built_nodes(manifest, project)
+    if test_kinds is not None:
+        nodes = {u: n for u, n in nodes.items() if not kind_of_test(n) or kind_of_test(n) in test_kinds}
     numbers = stage_numbers(manifest, project)
     graph = {unique_id: [p for p in parents_of(node, manifest) if p in nodes] for unique_id, node in nodes.items()}
     order = list(TopologicalSorter(graph).static_order())

@@ -4,7 +4,8 @@ changed (tailor.recommend.cadence says when the factors are refitted).
 A refit's rows are scored from the data as known at the refit instant, so any later build can score them
 again identically. On every later build up to the next refit, a person is folded in against the stored
 item factors (`recalculate_users`, the exact ALS step) and rescored with today's data when any of these
-holds: activity or consent changed since the refit (`int_recommendation_persons_changed`), the person has no
+holds: activity, consent or identity grouping changed since the refit (`int_recommendation_persons_changed`;
+the refit trains persons as known at its instant, so a merge since is folded in, not refitted), the person has no
 row of the refit (new since), a recommended item of that row changed in the catalog since (or is not active
 today), or that row was served from popularity (popularity moves with everyone's data). Each reason, once
 true, stays true up to the next refit (a product not active today: until it is active again, and then its
