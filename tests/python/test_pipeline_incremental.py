@@ -11,7 +11,8 @@ The days (the generator holds back DAYS_LANDED days for `tailor land-day`):
    landing fingerprint: no partition before the late file's changed its row count);
 2. a fold-in day: the next day lands (its partition holds events that happened days before: late events)
    with a personalization revocation, and an old partition is rewritten without its quarantined rows (as a
-   data owner rewrites a partition); the erasure day's fit is kept and the changed persons are folded in.
+   data owner rewrites a partition); its new logins merge persons the erasure day's fit trained on. The
+   erasure day's fit is kept (identity merges do not refit) and the changed persons are folded in.
 
 Then the incremental models run again without new data (nothing may change), the data tests of the event
 tables (scoped to the partitions a daily run re-reads), of the recommender, of erasure and of raw = clean +
@@ -637,9 +638,19 @@ def test_every_table_equals_a_full_refresh(scenario: Scenario) -> None:
             if rows == 0:
                 empty.append(relation)
     assert not differing, f"rows only in the incremental / only in the full refresh: {differing}"
-    # the comparison proves something: the stateful models and every mart hold rows
-    assert not {"fct_recommendations", "int_recommendation_factors_fitted", "int_events_identified",
-                "int_sessions_sessionized", "fct_interactions", "int_erasure_tombstones"} & set(empty)
+    # the comparison proves something: the stateful models (and the persons as known at the refit instant
+    # and the changed persons behind them) are compared tables that hold rows
+    must_hold_rows = {
+        "fct_recommendations",
+        "int_recommendation_factors_fitted",
+        "int_events_identified",
+        "int_sessions_sessionized",
+        "fct_interactions",
+        "int_erasure_tombstones",
+        "int_identifiers_resolved_at_refit",
+        "int_recommendation_persons_changed",
+    }
+    assert must_hold_rows <= set(relations) and not must_hold_rows & set(empty)
 
 
 def test_history_relations_follow_their_documented_rule(scenario: Scenario) -> None:
@@ -928,14 +939,56 @@ def test_fold_in_day_keeps_the_refit_and_rescores_only_changed_persons(scenario:
     assert same_refit and today_later
     assert kept > 0 and changed > 0 and rescored >= changed and not_rescored_changed == 0
     # the same input read at the same refit date: the same fit (one fit id on both days) and, for persons not
-    # rescored, the same rows. Nothing landed on this day is known before the refit instant; the only change
-    # to the refit's input is an identity merge regrouping a training person's rows (the day's new logins),
-    # which refits as of the same date (docs/recommendations.md, "Refit cadence").
+    # rescored, the same rows. Nothing landed on this day is known before the refit instant, and the day's
+    # identity merges (test_an_identity_merge_of_a_trained_person_is_folded_in) leave the refit's input as
+    # it was: it is keyed by persons as known at the refit instant (docs/recommendations.md, "Refit cadence").
     assert training_rows_differing == 0
-    assert (factors_differing == 0) == same_input
-    assert (len(fit_ids) == 1) == same_input
-    if same_input:
-        assert kept_rows_differing == 0
+    assert same_input and factors_differing == 0
+    assert len(fit_ids) == 1
+    assert kept_rows_differing == 0
+
+
+def test_an_identity_merge_of_a_trained_person_is_folded_in(scenario: Scenario) -> None:
+    """The fold-in day's new logins merge persons the erasure day's fit trained on (the generator plants
+    links every day). The fit stays (test_fold_in_day_keeps_the_refit_and_rescores_only_changed_persons):
+    the person each merged identifier has today carries the reason `identity_change` and all its rows are
+    rescored, and the person it had at the refit instant, absorbed, has neither rows nor factors. The full
+    refresh gives the same rows (test_every_table_equals_a_full_refresh compares
+    int_identifiers_resolved_at_refit and int_recommendation_persons_changed with every other table)."""
+    with _attached(today=scenario.incremental, refit_day=scenario.erasure_day) as con:
+        merged = con.execute(
+            """select distinct at_refit.person_id, today.person_id
+               from today.main.int_identifiers_resolved_at_refit as at_refit
+               inner join today.main.int_identifiers_retained as today
+                   on at_refit.identifier_type = today.identifier_type
+                   and at_refit.identifier_value = today.identifier_value
+               where at_refit.person_id != today.person_id
+                   and at_refit.person_id in (
+                       select person_id from refit_day.main.int_recommendation_factors_fitted
+                       where person_id is not null)
+               order by all"""
+        ).fetchall()
+        # the scenario must keep such a merge, or this test and the strict fold-in test prove nothing about it
+        assert merged, "the fold-in day merged no person the refit trained on: plant such a merge"
+        for at_refit, today in merged:
+            [(reasons,)] = con.execute(
+                "select change_reasons from today.main.int_recommendation_persons_changed where person_id = ?",
+                [today],
+            ).fetchall() or [("",)]
+            [(rows, rescored)] = con.execute(
+                """select count(*), count(*) filter (where scored_at > factors_fitted_at)
+                   from today.main.fct_recommendations where person_id = ?""",
+                [today],
+            ).fetchall()
+            absorbed = {
+                table: con.execute(
+                    f"select count(*) from today.main.{table} where person_id = ?", [at_refit]
+                ).fetchall()[0][0]
+                for table in ("fct_recommendations", "int_recommendations_scored", "int_recommendation_factors_fitted")
+            }
+            assert "identity_change" in reasons.split(","), f"{today} (absorbed {at_refit}): reasons {reasons!r}"
+            assert rows > 0 and rescored == rows, f"{today}: {rescored} of {rows} rows rescored"
+            assert not any(absorbed.values()), f"the absorbed {at_refit} still has rows: {absorbed}"
 
 
 def test_a_revoked_person_is_rescored_from_popularity(scenario: Scenario) -> None:
