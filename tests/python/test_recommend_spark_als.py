@@ -76,6 +76,8 @@ def test_spark_als_is_a_setting_and_fits_als_only() -> None:
     assert settings.cf.fit_engine == "spark_als"
     assert RecsSettings().cf.fit_engine == "implicit"
     assert settings.model_version() != RecsSettings().model_version()
+    # the default engine leaves the version as it was before the setting existed: no refit on upgrade
+    assert RecsSettings().model_version() == "als-f32-r20-a1-i15-w0.85-deb00852"
     with pytest.raises(SettingsError, match="fit_engine"):
         RecsSettings.from_mapping({"fit_engine": "mllib"})
     with pytest.raises(SettingsError, match="ALS only"):

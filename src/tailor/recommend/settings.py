@@ -138,8 +138,15 @@ class RecsSettings:
     def model_version(self) -> str:
         """A short, readable id of the parameters that shaped a model: equal settings, equal version."""
         cf, hybrid = self.cf, self.hybrid
+        # the default fit engine is left out, so versions from before the setting existed stay valid (no refit
+        # on upgrade); another engine changes the version
+        cf_fields = {
+            name: value
+            for name, value in asdict(cf).items()
+            if not (name == "fit_engine" and value == CFParams.__dataclass_fields__["fit_engine"].default)
+        }
         digest = hashlib.sha256(
-            json.dumps([asdict(cf), asdict(self.content), asdict(hybrid)], sort_keys=True, default=str).encode()
+            json.dumps([cf_fields, asdict(self.content), asdict(hybrid)], sort_keys=True, default=str).encode()
         ).hexdigest()[:8]
         return (
             f"{cf.algorithm}-f{cf.factors}-r{cf.regularization:g}-a{cf.alpha:g}-i{cf.iterations}"
