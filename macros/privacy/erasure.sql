@@ -188,6 +188,23 @@
     where {{ is_erased_record(base_model) }}
 {%- endmacro %}
 
+{#- Whether this engine redacts the stored base tables in place (redact_erased_rows_sql). Where it does not
+    (Spark's Parquet tables), the clean views leave out the records of stored tombstones themselves
+    (clean_rows), so an erased person's record is in the quarantine view only, and raw = clean + quarantine
+    stays exact. -#}
+{% macro redacts_in_place() -%}
+    {{- return(adapter.dispatch('redacts_in_place', 'tailor')()) -}}
+{%- endmacro %}
+
+{% macro default__redacts_in_place() -%}
+    {{- return(true) -}}
+{%- endmacro %}
+
+{% macro spark__redacts_in_place() -%}
+    {{- return(false) -}}
+{%- endmacro %}
+
+
 {#- Spark's Parquet tables take no update or delete: not redacted yet (docs/privacy.md). -#}
 {% macro spark__redact_erased_rows_sql(relation, base_model) -%}
     {%- do log('erasure: ' ~ relation ~ ' is not redacted in place on spark (no update on Parquet tables)',
