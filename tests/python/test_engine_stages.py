@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from tailor.commands.spark_build import parse_test_kinds
-from tailor.engines.spark_models import merged_with_stored, spark_ready
+from tailor.engines.spark_models import incremental_rows, merged_with_stored, spark_ready
 from tailor.engines.stages import kind_of_test, plan_stages, selector, stage_numbers
 
 
@@ -124,6 +124,15 @@ def test_delete_insert_replaces_stored_rows_of_the_new_keys_and_keeps_the_rest()
         {"run": "r2", "value": 30, "extra": "x"},
         {"run": "r3", "value": 40, "extra": "y"},
     ]
+
+
+def test_incremental_rows_follow_the_strategy():
+    stored = pa.table({"run": ["r1", "r2"], "value": [1, 2]})
+    new = pa.table({"run": ["r2"], "value": [20]})
+    appended = incremental_rows(new, stored, {"incremental_strategy": "append"})
+    assert appended.to_pylist() == [{"run": "r1", "value": 1}, {"run": "r2", "value": 2}, {"run": "r2", "value": 20}]
+    merged = incremental_rows(new, stored, {"incremental_strategy": "delete+insert", "unique_key": "run"})
+    assert merged.to_pylist() == [{"run": "r1", "value": 1}, {"run": "r2", "value": 20}]
 
 
 def test_spark_ready_types():

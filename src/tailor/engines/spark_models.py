@@ -205,11 +205,22 @@ def merged_with_stored(new: pa.Table, stored: pa.Table, unique_key: str | list[s
     return pa.concat_tables([pa.table(columns, names=new.column_names).cast(new.schema), new])
 
 
+def incremental_rows(new: pa.Table, stored: pa.Table, config: dict[str, Any]) -> pa.Table:
+    """The rows an incremental Python model stores on an incremental run: the stored rows then the new ones
+    (`append`), or the stored rows whose key the new rows do not hold plus the new ones (`delete+insert`).
+    A `replace_table` model (macros/materializations/replace_table.sql) returns its whole table and is not
+    passed here."""
+    if config.get("incremental_strategy") == "append":
+        return pa.concat_tables([stored.select(new.column_names).cast(new.schema), new])
+    return merged_with_stored(new, stored, config.get("unique_key") or [])
+
+
 def run_python_model(
     session: Any, project_dir: Path, node: dict[str, Any], manifest: dict[str, Any], full_refresh: bool
 ) -> int:
     """Runs one Python model on the session and stores its result as a Parquet table; returns its rows.
-    Incremental models (delete+insert or append) read their stored rows first; `full_refresh: false` in a
+    Incremental models (delete+insert or append) read their stored rows first, `replace_table` models read
+    their own stored rows and return the whole table; `full_refresh: false` in a
     model's config keeps its history through a full refresh, as dbt does."""
     config = node.get("config", {})
     name = relation_name(node)
@@ -219,12 +230,8 @@ def run_python_model(
     context = ModelContext(node, manifest, session, incremental)
     result = load_model_function(project_dir, node)(context, SparkSessionView(session))
     table = spark_ready(result_table(result))
-    if incremental:
-        stored = spark_ready(spark_arrow(session.table(name)))
-        if config.get("incremental_strategy") == "append":
-            table = pa.concat_tables([stored.select(table.column_names).cast(table.schema), table])
-        else:
-            table = merged_with_stored(table, stored, config.get("unique_key") or [])
+    if incremental and config.get("incremental_strategy") != "replace_table":
+        table = incremental_rows(table, spark_ready(spark_arrow(session.table(name))), config)
     session.sql(f"create schema if not exists `{node['schema']}`")
     session.createDataFrame(table).write.mode("overwrite").format("parquet").saveAsTable(name)
     return table.num_rows
