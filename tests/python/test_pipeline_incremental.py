@@ -218,33 +218,37 @@ def _hybrid_person(db: Path) -> tuple[str, str]:
     )
 
 
+def _append_to_snapshot(snapshot: Path, rows: str) -> None:
+    """Rewrite the Parquet `snapshot` with the rows of the query `rows` (which may read the snapshot) added."""
+    revised = snapshot.with_suffix(".tmp")
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * from read_parquet('{snapshot}') union all ({rows})) to '{revised}' (format parquet)"
+        )
+    revised.replace(snapshot)
+
+
 def _revoke_consent(landing: Path, user: str, day: str) -> None:
     """Add a personalization revocation of `user` on `day` to the consent snapshot. The snapshot is replaced
     by every landed day, so the sender's later snapshots carry it again (called after each land-day)."""
     events = landing / "privacy" / "consent_events" / "consent_events.parquet"
-    revised = events.with_suffix(".tmp")
-    with duckdb.connect() as con:
-        con.execute(
-            f"""
-            copy (
-                select * from read_parquet('{events}')
-                union all
-                (select * replace (
-                    'revoked-' || consent_event_id as consent_event_id,
-                    null as anonymous_id,
-                    '{user}' as user_id,
-                    'personalization' as purpose,
-                    'revoked' as status,
-                    '{day}T12:00:00.000Z' as occurred_at
-                )
-                from read_parquet('{events}')
-                where user_id is not null and consent_event_id is not null
-                order by consent_event_id
-                limit 1)
-            ) to '{revised}' (format parquet)
-            """
+    _append_to_snapshot(
+        events,
+        f"""
+        select * replace (
+            'revoked-' || consent_event_id as consent_event_id,
+            null as anonymous_id,
+            '{user}' as user_id,
+            'personalization' as purpose,
+            'revoked' as status,
+            '{day}T12:00:00.000Z' as occurred_at
         )
-    revised.replace(events)
+        from read_parquet('{events}')
+        where user_id is not null and consent_event_id is not null
+        order by consent_event_id
+        limit 1
+        """,
+    )
 
 
 def _trained_person(db: Path, other_than: str) -> tuple[str, str]:
@@ -277,18 +281,7 @@ def _request_erasure(landing: Path, user: str, day: str) -> None:
     """Add an erasure request of `user` made on `day` to the requests snapshot (again after each land-day:
     requests are kept and applied on every build)."""
     requests = landing / "privacy" / "erasure_requests" / "erasure_requests.parquet"
-    revised = requests.with_suffix(".tmp")
-    with duckdb.connect() as con:
-        con.execute(
-            f"""
-            copy (
-                select * from read_parquet('{requests}')
-                union all
-                select 'ER-SCENARIO-1', 'user_id', '{user}', '{day}T12:00:00.000Z'
-            ) to '{revised}' (format parquet)
-            """
-        )
-    revised.replace(requests)
+    _append_to_snapshot(requests, f"select 'ER-SCENARIO-1', 'user_id', '{user}', '{day}T12:00:00.000Z'")
 
 
 def _link_old_device(landing: Path, db: Path, avoid_dt: str) -> tuple[str, str, int]:
