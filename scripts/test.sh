@@ -6,16 +6,9 @@
 # every mart with the DuckDB build. It runs only SPARK_CI_TESTS of the data tests; `make test-spark` runs all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TAILOR_TARGET=spark scripts/bootstrap.sh
-export PATH="$PWD/.venv/bin:$PATH"
-export DBT_PROFILES_DIR="$PWD/profiles"
-WORK="${TAILOR_TEST_DIR:-$PWD/target_test}"
-rm -rf "$WORK" && mkdir -p "$WORK"
-export TAILOR_LANDING="$WORK/data/landing/tiny"
-export TAILOR_TRUTH="$WORK/data/truth/tiny"
-export TAILOR_DUCKDB_PATH="$WORK/ci.duckdb"
+WORK_DEFAULT="$PWD/target_test"
+source scripts/test_env.sh
 export TAILOR_TARGET_DIR="$WORK/target"
-export TAILOR_PII_SALT="${TAILOR_PII_SALT:-ci-test-salt}"
 export TAILOR_CODE_VERSION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 echo "==> lint: ruff"
@@ -31,7 +24,6 @@ tailor generate --scale tiny --out "$WORK/data" --quiet
 # checks a mart that must equal DuckDB's, where it passed, or a not_null/accepted_values column rule that
 # does not depend on the engine.
 SPARK_CI_TESTS="raw_rows_reconciled,no_raw_pii,no_erased_persons"
-export TAILOR_SPARK_WAREHOUSE="$WORK/spark" TAILOR_SPARK_DRIVER_MEMORY="${TAILOR_SPARK_DRIVER_MEMORY:-1g}"
 echo "==> Spark stage started in the background: tailor spark-build --tests $SPARK_CI_TESTS (log: $WORK/spark_build.log)"
 DBT_LOG_PATH="$WORK/logs_spark" tailor spark-build --target spark --target-path "$WORK/target_spark" \
   --tests "$SPARK_CI_TESTS" >"$WORK/spark_build.log" 2>&1 &

@@ -7,17 +7,8 @@
 # Usage: scripts/test_spark.sh   (TAILOR_TEST_DIR picks the work folder; default target_test_spark/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TAILOR_TARGET=spark scripts/bootstrap.sh
-export PATH="$PWD/.venv/bin:$PATH"
-export DBT_PROFILES_DIR="$PWD/profiles"
-WORK="${TAILOR_TEST_DIR:-$PWD/target_test_spark}"
-rm -rf "$WORK" && mkdir -p "$WORK"
-export TAILOR_LANDING="$WORK/data/landing/tiny"
-export TAILOR_TRUTH="$WORK/data/truth/tiny"
-export TAILOR_DUCKDB_PATH="$WORK/ci.duckdb"
-export TAILOR_SPARK_WAREHOUSE="$WORK/spark"
-export TAILOR_SPARK_DRIVER_MEMORY="${TAILOR_SPARK_DRIVER_MEMORY:-1g}"
-export TAILOR_PII_SALT="${TAILOR_PII_SALT:-ci-test-salt}"
+WORK_DEFAULT="$PWD/target_test_spark"
+source scripts/test_env.sh
 
 echo "==> generate tiny sample"
 tailor generate --scale tiny --out "$WORK/data" --quiet
