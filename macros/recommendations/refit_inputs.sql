@@ -11,17 +11,3 @@
     cast({{ relation }}.price_usd as double) as price_usd,
     cast(coalesce({{ relation }}.is_active, false) as boolean) as is_active
 {%- endmacro %}
-
-
-{#- An interaction's weight decayed from `occurred_at` to `at`, halving every interaction_half_life_days and
-    fixed to 9 decimals (the terms aggregate_person_items sums exactly): the refit input decays to the refit
-    instant as int_interactions_weighted decays to the as-of date. -#}
-{% macro decayed_weight(base_weight, occurred_at, at) -%}
-    round(
-        {{ base_weight }} * exp(
-            -ln(2) * greatest({{ datediff(occurred_at, at, 'second') }}, 0) / 86400.0
-            / {{ var('interaction_half_life_days') }}
-        ),
-        9
-    )
-{%- endmacro %}

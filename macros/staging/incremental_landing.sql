@@ -259,13 +259,16 @@ numbered as (
 {%- endmacro %}
 
 
-{#- The landing partitions int_events_identified copies from int_events_unified. -#}
-{% macro identified_landing_partitions() -%}
+{#- The landing partitions a model copies from int_events_unified: all of them (int_events_identified), or
+    those holding a row that matches `condition` (int_item_events_anchored: item events; a partition without
+    one stores no row there, and would otherwise look changed on every run). -#}
+{% macro identified_landing_partitions(condition='true') -%}
     select distinct
         event_source,
         dt,
         landing_fingerprint
     from {{ ref('int_events_unified') }}
+    where {{ condition }}
 {%- endmacro %}
 
 
@@ -346,4 +349,28 @@ final as (
 )
 
 select * from final
+{%- endmacro %}
+
+
+
+{#- The two CTEs (`late_event_window`, `reprocess_window`) of an incremental event-grain model's window:
+    the first landing partition to read again, from the stored `dt` of `stored` (the model's table, or a
+    CTE over it) minus the late-event lookback, moved back to the earliest partition of
+    `landing_partitions_sql` whose fingerprint the table does not store (first_changed_partition). Ends
+    with a comma: the model's CTEs follow. -#}
+{% macro reprocess_window_ctes(landing_partitions_sql, stored=none) -%}
+late_event_window as (
+    select
+        {{ late_event_reprocess_from('max(dt)') }} as reprocess_from_dt
+    from {{ stored or this }}
+),
+
+reprocess_window as (
+    select
+        coalesce(
+            least(late_event_window.reprocess_from_dt, {{ first_changed_partition(landing_partitions_sql) }}),
+            late_event_window.reprocess_from_dt
+        ) as reprocess_from_dt
+    from late_event_window
+),
 {%- endmacro %}

@@ -37,21 +37,8 @@ stored as {{ not_materialized() }} (
     from {{ this }}
 ),
 
-late_event_window as (
-    select
-        {{ late_event_reprocess_from('max(dt)') }} as reprocess_from_dt
-    from stored
-),
-
 -- a partition int_events_unified rebuilt for a re-delivery before the lookback moves the window back to it
-reprocess_window as (
-    select
-        coalesce(
-            least(late_event_window.reprocess_from_dt, {{ first_changed_partition(identified_landing_partitions()) }}),
-            late_event_window.reprocess_from_dt
-        ) as reprocess_from_dt
-    from late_event_window
-),
+{{ reprocess_window_ctes(identified_landing_partitions(), stored='stored') }}
 {%- endif %}
 
 events as (
@@ -62,25 +49,7 @@ identifiers as (
     select * from {{ ref('int_identifiers_retained') }}
 ),
 
-user_persons as (
-    select
-        identifier_value as user_id,
-        person_id
-    from identifiers
-    where
-        identifier_type = 'user_id'
-        and person_id is not null
-),
-
-device_persons as (
-    select
-        identifier_value as anonymous_id,
-        person_id
-    from identifiers
-    where
-        identifier_type = 'anonymous_id'
-        and person_id is not null
-),
+{{ event_persons_ctes() }}
 
 {%- if is_incremental() %}
 

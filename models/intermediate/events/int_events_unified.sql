@@ -24,20 +24,7 @@ with
 {%- if is_incremental() %}
 
 -- the first landing partition to re-read (everything when the table is still empty)
-late_event_window as (
-    select
-        {{ late_event_reprocess_from('max(dt)') }} as reprocess_from_dt
-    from {{ this }}
-),
-
-reprocess_window as (
-    select
-        coalesce(
-            least(late_event_window.reprocess_from_dt, {{ first_changed_partition(event_landing_partitions()) }}),
-            late_event_window.reprocess_from_dt
-        ) as reprocess_from_dt
-    from late_event_window
-),
+{{ reprocess_window_ctes(event_landing_partitions()) }}
 {%- endif %}
 
 events as {{ not_materialized() }} (

@@ -1,12 +1,13 @@
 {{ config(materialized='table', tags=['person_level']) }}
 
-{#- Rebuilt in full every run: the decay moves with the as-of date and the persons with the identity map,
-    so every weight can change on every run. A table, not a view: four models and nine tests read it, and
-    as a view each of them would recompute it from every event. -#}
+{#- Reads the as-of-free stored item events (int_item_events_anchored) and applies what moves with the run:
+    today's person of each login or device (as int_events_identified resolves them), the as-of filter, the
+    refunds known by then and the decay to the as-of date (decay_anchored_weight). A table, not a view:
+    four models and nine tests read it, and as a view each of them would redo the joins over every event. -#}
 with
 
-events as (
-    select * from {{ ref('int_events_identified') }}
+stored_item_events as (
+    select * from {{ ref('int_item_events_anchored') }}
 ),
 
 orders as (
@@ -17,6 +18,10 @@ order_items as (
     select * from {{ ref('stg_commerce__order_items') }}
 ),
 
+identifiers as (
+    select * from {{ ref('int_identifiers_retained') }}
+),
+
 event_weights as (
     select * from {{ ref('event_weights') }}
 ),
@@ -25,21 +30,30 @@ as_of as (
     select * from {{ ref('int_as_of_resolved') }}
 ),
 
+{{ event_persons_ctes() }}
+
+-- the login outranks the device, as in int_events_identified
 item_events as (
     select
-        event_id as interaction_id,
-        person_id,
-        item_id,
-        event_type as interaction_type,
-        occurred_at,
-        received_at as known_at,
+        stored_item_events.event_id as interaction_id,
+        coalesce(user_persons.person_id, device_persons.person_id) as person_id,
+        stored_item_events.item_id,
+        stored_item_events.event_type as interaction_type,
+        stored_item_events.occurred_at,
+        stored_item_events.received_at as known_at,
         false as is_reversed,
-        resolved_via as identifier_type,
-        case when resolved_via = 'user_id' then user_id else anonymous_id end as identifier_value
-    from events
-    where
-        item_id is not null
-        and person_id is not null
+        case when user_persons.person_id is not null then 'user_id' else 'anonymous_id' end as identifier_type,
+        case
+            when user_persons.person_id is not null then stored_item_events.user_id
+            else stored_item_events.anonymous_id
+        end as identifier_value,
+        stored_item_events.anchored_decay_factor
+    from stored_item_events
+    left join user_persons
+        on stored_item_events.user_id = user_persons.user_id
+    left join device_persons
+        on stored_item_events.anonymous_id = device_persons.anonymous_id
+    where coalesce(user_persons.person_id, device_persons.person_id) is not null
 ),
 
 -- a refund after the as-of date was not known then: the purchase stands
@@ -73,7 +87,8 @@ purchases as (
         ordered_at as known_at,
         is_refund_known as is_reversed,
         resolved_via as identifier_type,
-        resolved_identifier as identifier_value
+        resolved_identifier as identifier_value,
+        {{ anchored_decay_factor('ordered_at') }} as anchored_decay_factor
     from ordered_lines
 ),
 
@@ -88,7 +103,8 @@ refunds as (
         refunded_at as known_at,
         false as is_reversed,
         resolved_via as identifier_type,
-        resolved_identifier as identifier_value
+        resolved_identifier as identifier_value,
+        {{ anchored_decay_factor('refunded_at') }} as anchored_decay_factor
     from ordered_lines
     where is_refund_known
 ),
@@ -138,7 +154,7 @@ final as (
         cast(base_weight as double) as base_weight,
         cast(age_days as double) as age_days,
         cast(
-            round(base_weight * exp(-ln(2) * age_days / {{ var('interaction_half_life_days') }}), 9) as double
+            {{ decay_anchored_weight('base_weight', 'anchored_decay_factor', 'occurred_at', 'as_of_at') }} as double
         ) as weight
     from weighted
 )
