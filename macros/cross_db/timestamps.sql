@@ -51,6 +51,15 @@
 {%- endmacro %}
 
 
+{#- Days from `start` to `end` (negative when `end` is earlier), to the second, as a double. The second
+    count is divided in floating point on every engine: a decimal literal (`/ 86400.0`) makes Spark divide in
+    decimal(28, 7), rounding the age to 8.64 ms before it is decayed, so weights rounded to 9 decimals then
+    differed between DuckDB and Spark. -#}
+{% macro days_between(start, end) -%}
+    ({{ datediff(start, end, 'second') }} / cast(86400 as double))
+{%- endmacro %}
+
+
 {#- A select of one row per calendar day from `start_date` (included) to `end_date` (excluded), as
     `date_day`: DuckDB's range table function, Spark's sequence exploded. -#}
 {% macro day_series(start_date, end_date) %}

@@ -11,7 +11,7 @@
     cast(
         round(
             exp(
-                ln(2) * {{ datediff(date_trunc('day', occurred_at), occurred_at, 'second') }} / 86400.0
+                ln(2) * {{ days_between(date_trunc('day', occurred_at), occurred_at) }}
                 / {{ var('interaction_half_life_days') }}
             ),
             15
@@ -28,7 +28,7 @@
         case
             when {{ occurred_at }} >= {{ at }} then {{ base_weight }}
             else {{ base_weight }} * {{ anchored_factor }} * exp(
-                -ln(2) * {{ datediff(date_trunc('day', occurred_at), at, 'second') }} / 86400.0
+                -ln(2) * {{ days_between(date_trunc('day', occurred_at), at) }}
                 / {{ var('interaction_half_life_days') }}
             )
         end,

@@ -131,10 +131,7 @@ weighted as (
     select
         known_interactions.*,
         event_weights.weight as base_weight,
-        greatest(
-            {{ datediff('known_interactions.occurred_at', 'known_interactions.as_of_at', 'second') }},
-            0
-        ) / 86400.0 as age_days
+        greatest({{ days_between('known_interactions.occurred_at', 'known_interactions.as_of_at') }}, 0) as age_days
     from known_interactions
     inner join event_weights
         on known_interactions.interaction_type = event_weights.event_type

@@ -47,9 +47,8 @@ labelled as (
         split_bounds.cutoff_at,
         interactions_in_consent_state.occurred_at < split_bounds.cutoff_at as is_before_cutoff,
         greatest(
-            {{ datediff('interactions_in_consent_state.occurred_at', 'split_bounds.cutoff_at', 'second') }},
-            0
-        ) / 86400.0 as age_days_at_cutoff
+            {{ days_between('interactions_in_consent_state.occurred_at', 'split_bounds.cutoff_at') }}, 0
+        ) as age_days_at_cutoff
     from interactions_in_consent_state
     cross join split_bounds
 ),
