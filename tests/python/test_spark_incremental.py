@@ -73,8 +73,16 @@ class SparkScenario:
     build_lines: tuple[str, ...]
 
 
-def _landed_users(landing: Path, day: str) -> tuple[str, str]:
-    """Two logged-in users of the last landed day who had events before it: (to erase, to revoke)."""
+def _known_users(warehouse: Path) -> set[str]:
+    """The logins the identity graph resolved to a person and did not block (a placeholder id such as '0' is
+    blocked: an erasure request by it erases nobody)."""
+    resolved = spark_folder_reader(warehouse)("int_identifiers_resolved")
+    logins = resolved[(resolved["identifier_type"] == "user_id") & resolved["person_id"].notna()]
+    return set(logins.loc[~logins["is_blocked"].astype(bool), "identifier_value"])
+
+
+def _landed_users(landing: Path, day: str, known: set[str]) -> tuple[str, str]:
+    """Two `known` logged-in users of the last landed day who had events before it: (to erase, to revoke)."""
     events = landing / "events" / "events"
     with duckdb.connect() as con:
         rows = con.execute(
@@ -88,11 +96,11 @@ def _landed_users(landing: Path, day: str) -> tuple[str, str]:
             group by user_id
             having max(cast(dt as date)) = date '{day}' and min(cast(dt as date)) < date '{day}'
             order by user_id
-            limit 2
             """
         ).fetchall()
-    assert len(rows) == 2, "the last day has no returning logged-in users"
-    return rows[0][0], rows[1][0]
+    users = [user for (user,) in rows if user in known]
+    assert len(users) >= 2, "the last day has no two returning logged-in users the identity graph knows"
+    return users[0], users[1]
 
 
 def _summary(output: str) -> list[str]:
@@ -124,12 +132,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> SparkScenario:
     # every day but the last, built from nothing
     lines += _summary(_run(build, env))
     tombstones_before = len(spark_folder_reader(warehouse)("int_erasure_tombstones"))
+    known = _known_users(warehouse)
 
     # the last day: a late file in the day before it, an erasure request and a revocation
     out = _run([_tool("tailor"), "land-day", "--scale", SCALE, "--out", str(data)], env)
     day = out.split()[1].removeprefix("dt=")
     assert _partitions(landing)[-1].name == f"dt={day}"
-    erased_user, revoked_user = _landed_users(landing, day)
+    erased_user, revoked_user = _landed_users(landing, day, known)
     _request_erasure(landing, erased_user, day)
     _revoke_consent(landing, revoked_user, day)
     late_file_rows = _land_late_file(landing)
