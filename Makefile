@@ -8,7 +8,7 @@ run:        ## generate sample data if missing, dbt build, print a summary
 test:       ## lint + pytest + dbt build with all tests on tiny data
 	scripts/test.sh
 
-test-spark: ## the whole tiny build on local Spark with every data test, compared mart by mart with DuckDB (`make test` runs a subset)
+test-spark: ## the whole tiny build on local Spark with every data test, compared mart by mart with DuckDB, and incremental = full refresh on Spark (`make test` runs a subset)
 	scripts/test_spark.sh
 
 bench:      ## speed and memory at a scale: make bench SCALE=m

@@ -66,3 +66,28 @@ def spark_reader(schema: str) -> Reader:
         return session.table(f"{schema}.{mart}").toArrow().to_pandas()
 
     return read
+
+
+def spark_folder_tables(warehouse: str | Path, schema: str = "main") -> list[str]:
+    """The tables a Spark warehouse folder stores for `schema`: one folder each under tables/<schema>.db/
+    (views live only in the metastore and have none)."""
+    root = Path(warehouse) / "tables" / f"{schema}.db"
+    return sorted(path.name for path in root.iterdir() if path.is_dir()) if root.is_dir() else []
+
+
+def spark_folder_reader(warehouse: str | Path, schema: str = "main") -> Reader:
+    """Reads a table of a Spark warehouse from its Parquet folder, without Spark or its metastore, so that a
+    copy of a warehouse folder (whose metastore still names the original's paths) can be read too; None when
+    the table has no folder. Partition columns (`dt=` folders) are typed from the folder names (a date stays
+    text), the same on both sides of a comparison; Spark's marker files (`_SUCCESS`, `.crc`) are skipped."""
+    import pyarrow.dataset as ds
+
+    root = Path(warehouse) / "tables" / f"{schema}.db"
+
+    def read(table: str) -> pd.DataFrame | None:
+        folder = root / table
+        if not folder.is_dir():
+            return None
+        return ds.dataset(folder, format="parquet", partitioning="hive").to_table().to_pandas()
+
+    return read
