@@ -24,13 +24,14 @@
 
 {#- The first partition (a date) a partition-scoped test reads, from the stored `dt` of `relation`: the
     late-event window a daily run re-reads. When the test runs, a date literal looked up then (so the scans
-    prune by it); at parse time, the scalar query itself. -#}
+    prune by it); at parse time (no warehouse to ask), the scalar query itself. -#}
 {% macro first_tested_partition(relation) -%}
     {%- set window_start -%}
         select {{ late_event_reprocess_from('max(cast(dt as date))') }} as first_partition from {{ relation }}
     {%- endset -%}
-    {%- if execute -%}
-        cast('{{ run_query(window_start).columns[0].values()[0] }}' as date)
+    {%- set window_rows = run_query(window_start).rows if execute else [] -%}
+    {%- if window_rows -%}
+        cast('{{ window_rows[0][0] }}' as date)
     {%- else -%}
         ({{ window_start }})
     {%- endif -%}

@@ -32,7 +32,7 @@ with
 
     select
         '{{ model }}.{{ column }}' as column_name,
-        {{ column }} as column_value
+        staged_rows.{{ column }} as column_value
 
     from {{ ref(model) }} as staged_rows
     -- the email pattern of pii_value_patterns(), after the cheap check for its '@'
