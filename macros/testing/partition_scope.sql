@@ -22,12 +22,14 @@
 {%- endmacro %}
 
 
-{#- The first partition (a date) a partition-scoped test reads, from the stored `dt` of `relation`: the
-    late-event window a daily run re-reads. When the test runs, a date literal looked up then (so the scans
-    prune by it); at parse time (no warehouse to ask), the scalar query itself. -#}
+{#- The first partition (a date) a partition-scoped test reads, from the stored `dt` of `relation`'s
+    partition table (partition_table): the late-event window a daily run re-reads. When the test runs, a
+    date literal looked up then (so the scans prune by it); at parse time (no warehouse to ask), the scalar
+    query itself. -#}
 {% macro first_tested_partition(relation) -%}
     {%- set window_start -%}
-        select {{ late_event_reprocess_from('max(cast(dt as date))') }} as first_partition from {{ relation }}
+        select {{ late_event_reprocess_from('max(cast(dt as date))') }} as first_partition
+        from {{ partition_table(relation) }}
     {%- endset -%}
     {%- set window_rows = run_query(window_start).rows if execute else [] -%}
     {%- if window_rows -%}
@@ -35,6 +37,33 @@
     {%- else -%}
         ({{ window_start }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The stored table whose `dt` partitions `relation` holds: the relation itself, or for a view of the
+    project (a staging clean or quarantine model) the table or incremental model it reads that has a `dt`
+    column. The newest partition is read there, where a view would compute all of its rows first (a
+    quarantine view checks every row against the erasure tombstones). -#}
+{% macro partition_table(relation) -%}
+    {%- if not execute or relation is string -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model'
+        and node.config.materialized == 'view'
+        and (node.alias or node.name) | lower == relation.identifier | lower
+        and node.schema | lower == relation.schema | lower -%}
+        {%- for parent_id in node.depends_on.nodes if parent_id in graph.nodes -%}
+            {%- set parent = graph.nodes[parent_id] -%}
+            {%- if parent.resource_type == 'model' and parent.config.materialized in ('table', 'incremental') -%}
+                {%- set stored = api.Relation.create(
+                    database=parent.database, schema=parent.schema, identifier=parent.alias or parent.name) -%}
+                {%- if 'dt' in adapter.get_columns_in_relation(stored) | map(attribute='name') | map('lower') | list -%}
+                    {{- return(stored) -}}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- return(relation) -}}
 {%- endmacro %}
 
 
