@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
+from tailor.recommend.data import InteractionMatrix, build_interaction_matrix
+from tailor.recommend.synthetic import PlantedData, planted_dataset
 from tailor.warehouse import connect, default_db_path
 
 
@@ -25,3 +27,37 @@ def warehouse(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnect
         pytest.skip(f"{', '.join(missing)} not built in {path}")
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def planted() -> PlantedData:
+    """A small interaction set with planted categories (600 persons, 120 items, 4 categories), for the
+    collaborative-filtering tests of either fit engine."""
+    return planted_dataset(n_persons=600, n_items=120, n_categories=4, seed=11)
+
+
+@pytest.fixture(scope="session")
+def matrix(planted: PlantedData) -> InteractionMatrix:
+    """The planted interactions as the person x item matrix the fits read."""
+    return build_interaction_matrix(planted.interactions)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One small local Spark session for the tests that need one (its tables in a temporary folder); the test
+    is skipped where pyspark is not installed (`TAILOR_TARGET=spark scripts/bootstrap.sh`)."""
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("tailor-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.memory", "512m")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark") / "tables"))
+        .getOrCreate()
+    )
+    yield session
+    session.stop()

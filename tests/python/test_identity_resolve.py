@@ -25,8 +25,12 @@ from tailor.identity import (
 T0 = pd.Timestamp("2024-01-01")
 
 
-def edge(left: str, right: str | None, source: str, n: int = 1, day: int = 0, blocked: bool = False) -> dict:
-    """An edge row from 'type:value' keys (right None for an identifier seen alone)."""
+def edge(
+    left: str, right: str | None, source: str, n: int = 1, day: int = 0, blocked: bool = False,
+    known_day: int | None = None,
+) -> dict:
+    """An edge row from 'type:value' keys (right None for an identifier seen alone), first seen on `day` and
+    first known (arrived) on `known_day`, the same day unless told."""
     left_type, left_value = left.split(":", 1)
     right_type, right_value = right.split(":", 1) if right else (None, None)
     return {
@@ -36,6 +40,7 @@ def edge(left: str, right: str | None, source: str, n: int = 1, day: int = 0, bl
         "right_value": right_value,
         "edge_source": source,
         "first_seen_at": T0 + pd.Timedelta(days=day),
+        "first_known_at": T0 + pd.Timedelta(days=day if known_day is None else known_day),
         "last_seen_at": T0 + pd.Timedelta(days=day + 1),
         "n_observations": n,
         "is_blocked": blocked,
@@ -327,6 +332,32 @@ def test_identities_known_before_an_instant_ignore_later_merges() -> None:
     assert set(after["person_id"]) == {u1}
     more = pd.concat([edges, pd.DataFrame([edge("user_id:U1", "anonymous_id:a2", "web.identifies", day=9)])])
     pd.testing.assert_frame_equal(identities_known_before(more, T0 + pd.Timedelta(days=5), retained), before)
+
+
+def test_identities_known_before_an_instant_ignore_late_records_of_earlier_activity() -> None:
+    # the login linking device a9 to U1 happened on day 3 but its record arrived on day 6 (a late event): known
+    # at day 5 it was not, so the device is its own person then; at day 7 the merge is known
+    edges = pd.DataFrame(
+        [
+            edge("user_id:U1", "anonymous_id:a1", "events.events", day=1),
+            edge("anonymous_id:a9", None, "web.pages", day=2),
+            edge("user_id:U1", "anonymous_id:a9", "events.events", day=3, known_day=6),
+        ]
+    )
+    retained = _retained("user_id:U1", "anonymous_id:a1", "anonymous_id:a9")
+    before = identities_known_before(edges, T0 + pd.Timedelta(days=5), retained)
+    on_time = identities_known_before(edges.iloc[:2], T0 + pd.Timedelta(days=5), retained)
+    pd.testing.assert_frame_equal(before, on_time)
+    a9 = person_id_for(identifier_key("anonymous_id", "a9"))
+    assert before.loc[before["identifier_value"] == "a9", "person_id"].tolist() == [a9]
+    after = identities_known_before(edges, T0 + pd.Timedelta(days=7), retained)
+    assert set(after["person_id"]) == {person_id_for(identifier_key("user_id", "U1"))}
+
+
+def test_identities_known_before_need_the_arrival_time() -> None:
+    edges = pd.DataFrame([edge("user_id:U1", "anonymous_id:a1", "events.events")]).drop(columns="first_known_at")
+    with pytest.raises(ValueError, match="first_known_at"):
+        identities_known_before(edges, T0 + pd.Timedelta(days=1), _retained("user_id:U1"))
 
 
 def test_identities_known_before_keep_only_retained_identifiers() -> None:

@@ -11,8 +11,10 @@ The days (the generator holds back DAYS_LANDED days for `tailor land-day`):
    landing fingerprint: no partition before the late file's changed its row count);
 2. a fold-in day: the next day lands (its partition holds events that happened days before: late events)
    with a personalization revocation, and an old partition is rewritten without its quarantined rows (as a
-   data owner rewrites a partition); its new logins merge persons the erasure day's fit trained on. The
-   erasure day's fit is kept (identity merges do not refit) and the changed persons are folded in.
+   data owner rewrites a partition); its new logins merge persons the erasure day's fit trained on, and a
+   late event that happened before the refit instant links two trained persons for the first time (an
+   identity edge first seen before the instant, first known after it). The erasure day's fit is kept
+   (identity merges, late ones included, do not refit) and the changed persons are folded in.
 
 Then the incremental models run again without new data (nothing may change), the data tests of the event
 tables (scoped to the partitions a daily run re-reads), of the recommender, of erasure and of raw = clean +
@@ -87,6 +89,17 @@ class Redelivery:
 
 
 @dataclass(frozen=True)
+class LateLogin:
+    """The fold-in day's late login: an old device and a user of two trained persons, linked first by an
+    event that happened before the refit instant and arrived after it."""
+
+    device: str
+    device_person: str
+    user: str
+    user_person: str
+
+
+@dataclass(frozen=True)
 class Scenario:
     """The warehouses of the scenario and what each day planted."""
 
@@ -114,6 +127,7 @@ class Scenario:
     late_events_on_last_day: int
     redelivered: Redelivery
     scoped_test_sql: str
+    late_login: LateLogin
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> str:
@@ -349,6 +363,53 @@ def _link_old_device(landing: Path, db: Path, avoid_dt: str) -> tuple[str, str, 
     return device, user, n_events
 
 
+def _land_late_login(landing: Path, db: Path, occurred_on: str, avoid: tuple[str, ...]) -> LateLogin:
+    """Land, in the new day's partition, a late event that happened on `occurred_on` (before the refit
+    instant) and arrived today: a login of a trained person's user on an old device of another trained
+    person known only by that device. It is the first record linking the two, so the identity graph gets an
+    edge first seen before the refit instant but first known after it. `avoid` lists persons and devices the
+    other plants use."""
+    excluded = ", ".join(f"'{value}'" for value in avoid)
+    with duckdb.connect(str(db), read_only=True) as con:
+        trained = (
+            "select person_id from main.int_recommendation_factors_fitted"
+            f" where person_id is not null and person_id not in ({excluded})"
+        )
+        people = f"""
+            select
+                person_id,
+                min(identifier_value) filter (where identifier_type = 'user_id') as user_id,
+                min(identifier_value) filter (where identifier_type = 'anonymous_id') as device,
+                count(*) filter (where identifier_type = 'anonymous_id') as n_devices,
+                count(*) filter (where identifier_type = 'user_id') as n_logins,
+                count(*) as n_identifiers
+            from main.int_identifiers_retained
+            where person_id in ({trained})
+            group by person_id
+        """
+        device_person, device = con.execute(
+            f"""
+            select person_id, device from ({people})
+            where n_identifiers = 1 and n_devices = 1 and device not in ({excluded})
+            order by person_id limit 1
+            """
+        ).fetchall()[0]
+        user_person, user = con.execute(
+            f"select person_id, user_id from ({people}) where n_logins = 1 and n_devices < 5"
+            " order by person_id limit 1"
+        ).fetchall()[0]
+        new_day = _partitions(landing)[-1]
+        template = next(iter(sorted(new_day.glob("*.parquet"))))
+        con.execute(
+            f"copy (select * replace ('backdated-login-' || event_id as event_id, '{device}' as anonymous_id,"
+            f" '{user}' as user_id, '{occurred_on}T10:00:00.000Z' as event_at) from read_parquet('{template}')"
+            " where event_id is not null and anonymous_id is not null and user_id is not null"
+            " order by event_id limit 1)"
+            f" to '{new_day / 'late-login.parquet'}' (format parquet)"
+        )
+    return LateLogin(device=device, device_person=device_person, user=user, user_person=user_person)
+
+
 def _reland_erased_event(landing: Path, db: Path) -> str:
     """Land one more event on the new day from a device of an erased person, as a tracker that kept the old
     cookie sends it; returns the device."""
@@ -527,6 +588,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     _request_erasure(landing, erased_user, erasure_day)
     _revoke_consent(landing, revoked_user, day)
     late_events = _late_events(landing, 2)
+    late_login = _land_late_login(
+        landing, erasure_day_copy, occurred_on=erasure_day, avoid=(revoked_person, erased_person, device)
+    )
     # after the re-delivery's build: a row count change there would re-read the re-delivered partition anyway
     rewritten_rows = _rewrite_old_partition(landing, skip_dt=oldest)
     _run([dbt, *BUILD, *dbt_args], env)
@@ -567,6 +631,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         late_events_on_last_day=late_events,
         redelivered=Redelivery(redelivered_dt, redelivered_rows, corrected_rows, late_window_start),
         scoped_test_sql=scoped_test_sql,
+        late_login=late_login,
     )
 
 
@@ -1017,6 +1082,61 @@ def test_fold_in_day_keeps_the_refit_and_rescores_only_changed_persons(scenario:
     assert same_input and factors_differing == 0
     assert len(fit_ids) == 1
     assert kept_rows_differing == 0
+
+
+def test_a_late_login_of_earlier_activity_keeps_the_fit(scenario: Scenario) -> None:
+    """The fold-in day's late event happened before the refit instant and links two trained persons for the
+    first time. Its identity edge is first seen before the instant but first known after it, so the map as
+    known at the instant keeps the two apart, and the refit's input, fingerprint and item factors stay the
+    erasure day's (test_fold_in_day_keeps_the_refit_and_rescores_only_changed_persons checks the rest);
+    today's map merges them, and the merged person is folded in."""
+    login = scenario.late_login
+    with _attached(today=scenario.incremental, refit_day=scenario.erasure_day) as con:
+        [(refit_at,)] = con.execute("select refit_at from today.main.int_recommendation_refit_planned").fetchall()
+        edges = con.execute(
+            """select first_seen_at, first_known_at from today.main.int_identity_edges
+               where edge_source = 'events.events' and left_type = 'user_id' and left_value = ?
+                   and right_type = 'anonymous_id' and right_value = ?""",
+            [login.user, login.device],
+        ).fetchall()
+        at_refit = dict(con.execute(
+            """select identifier_value, person_id from today.main.int_identifiers_resolved_at_refit
+               where (identifier_type, identifier_value) in (('anonymous_id', ?), ('user_id', ?))""",
+            [login.device, login.user],
+        ).fetchall())
+        today = dict(con.execute(
+            """select identifier_value, person_id from today.main.int_identifiers_retained
+               where (identifier_type, identifier_value) in (('anonymous_id', ?), ('user_id', ?))""",
+            [login.device, login.user],
+        ).fetchall())
+        # the device's activity is part of the refit's input: a merge known at the instant would move it
+        [(device_training_rows,)] = con.execute(
+            """select count(*) from refit_day.main.int_recommendation_interactions_refit
+               where person_id = ? and is_consented""",
+            [login.device_person],
+        ).fetchall()
+        [(same_fingerprint,)] = con.execute(
+            """select today.input_fingerprint = refit_day.input_fingerprint
+               from today.main.int_recommendation_refit_fingerprinted as today
+               cross join refit_day.main.int_recommendation_refit_fingerprinted as refit_day"""
+        ).fetchall()
+        fit_sql = (
+            "select item_id, factors, fit_id from {}.main.int_recommendation_factors_fitted where item_id is not null"
+        )
+        factors_differing = sum(
+            con.execute(f"select count(*) from ({fit_sql.format(a)} except {fit_sql.format(b)})").fetchall()[0][0]
+            for a, b in (("today", "refit_day"), ("refit_day", "today"))
+        )
+        [(reasons,)] = con.execute(
+            "select change_reasons from today.main.int_recommendation_persons_changed where person_id = ?",
+            [login.user_person],
+        ).fetchall() or [("",)]
+    assert edges and all(seen < refit_at <= known for seen, known in edges), edges
+    assert at_refit == {login.device: login.device_person, login.user: login.user_person}
+    assert today == {login.device: login.user_person, login.user: login.user_person}
+    assert device_training_rows > 0
+    assert same_fingerprint and factors_differing == 0
+    assert "identity_change" in reasons.split(",")
 
 
 def test_an_identity_merge_of_a_trained_person_is_folded_in(scenario: Scenario) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
@@ -17,20 +16,9 @@ from tailor.recommend.collaborative import (
     similar_items,
     user_items_on_model_axis,
 )
-from tailor.recommend.data import InteractionMatrix, build_interaction_matrix, confidence_matrix
-from tailor.recommend.synthetic import planted_dataset
+from tailor.recommend.data import InteractionMatrix, confidence_matrix
 
 PARAMS = CFParams(factors=16, regularization=5.0, alpha=5.0, iterations=15, random_state=3)
-
-
-@pytest.fixture(scope="module")
-def planted():
-    return planted_dataset(n_persons=600, n_items=120, n_categories=4, seed=11)
-
-
-@pytest.fixture(scope="module")
-def matrix(planted) -> InteractionMatrix:
-    return build_interaction_matrix(planted.interactions)
 
 
 def test_same_seed_gives_identical_factors_on_any_thread_count(matrix: InteractionMatrix) -> None:

@@ -13,41 +13,13 @@ import numpy as np
 import pytest
 
 from tailor.recommend.collaborative import CFParams, fit_cf, similar_items
-from tailor.recommend.data import InteractionMatrix, build_interaction_matrix, confidence_matrix
+from tailor.recommend.data import InteractionMatrix, confidence_matrix
 from tailor.recommend.settings import RecsSettings
 from tailor.recommend.spark_als import CHECKPOINT_PREFIX, ratings_frame, reg_param_for
-from tailor.recommend.synthetic import planted_dataset
 from tailor.settings import SettingsError
 
 PARAMS = CFParams(factors=16, regularization=5.0, alpha=5.0, iterations=10, random_state=3)
 needs_spark = pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark not installed")
-
-
-@pytest.fixture(scope="module")
-def planted():
-    return planted_dataset(n_persons=600, n_items=120, n_categories=4, seed=11)
-
-
-@pytest.fixture(scope="module")
-def matrix(planted) -> InteractionMatrix:
-    return build_interaction_matrix(planted.interactions)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("tailor-test-als")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.memory", "512m")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 @pytest.mark.parametrize("scaling", ["linear", "log"])

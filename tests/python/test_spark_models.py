@@ -29,25 +29,6 @@ def model(dbt, session):
 """
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory):
-    from pyspark.sql import SparkSession
-
-    root = tmp_path_factory.mktemp("spark")
-    spark = (
-        SparkSession.builder.master("local[1]")
-        .appName("tailor-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.driver.memory", "512m")
-        .config("spark.sql.warehouse.dir", str(root / "tables"))
-        .getOrCreate()
-    )
-    yield spark
-    spark.stop()
-
-
 def node(name: str, path: str, run: str, materialized: str = "table") -> dict:
     return {
         "name": name,
@@ -64,8 +45,8 @@ def node(name: str, path: str, run: str, materialized: str = "table") -> dict:
     }
 
 
-def test_python_model_reads_spark_refs_and_stores_its_frame(session, tmp_path: Path):
-    session.createDataFrame(
+def test_python_model_reads_spark_refs_and_stores_its_frame(spark, tmp_path: Path):
+    spark.createDataFrame(
         pd.DataFrame(
             {
                 "person_id": ["p1", "p1", "p2", "p3"],
@@ -79,23 +60,23 @@ def test_python_model_reads_spark_refs_and_stores_its_frame(session, tmp_path: P
     manifest = {"nodes": {"model.tailor.events": {"name": "events", "alias": "events", "schema": "default"}}}
 
     first = node("summary", "summary.py", "r1", materialized="incremental")
-    assert run_python_model(session, tmp_path, first, manifest, full_refresh=False) == 2
-    stored = session.table("default.summary").toPandas().sort_values("person_id")
+    assert run_python_model(spark, tmp_path, first, manifest, full_refresh=False) == 2
+    stored = spark.table("default.summary").toPandas().sort_values("person_id")
     assert stored["views"].tolist() == [2, 1]
     assert stored["seen_before"].tolist() == [False, False]
     # the timestamp comes back as the same UTC wall-clock time DuckDB would store
-    assert str(session.table("default.summary").schema["last_at"].dataType) == "TimestampType()"
-    assert session.sql("select max(last_at) from default.summary").collect()[0][0].isoformat() == "2026-01-03T09:00:00"
+    assert str(spark.table("default.summary").schema["last_at"].dataType) == "TimestampType()"
+    assert spark.sql("select max(last_at) from default.summary").collect()[0][0].isoformat() == "2026-01-03T09:00:00"
 
     # incremental: a second run replaces its own key's rows and keeps the others
     second = node("summary", "summary.py", "r2", materialized="incremental")
-    run_python_model(session, tmp_path, second, manifest, full_refresh=False)
-    run_python_model(session, tmp_path, second, manifest, full_refresh=False)
-    runs = session.sql(
+    run_python_model(spark, tmp_path, second, manifest, full_refresh=False)
+    run_python_model(spark, tmp_path, second, manifest, full_refresh=False)
+    runs = spark.sql(
         "select run, count(*) as n, max(cast(seen_before as int)) as seen from default.summary group by run"
     )
     assert sorted((row.run, row.n, row.seen) for row in runs.collect()) == [("r1", 2, 0), ("r2", 2, 1)]
 
     # a full refresh starts over
-    run_python_model(session, tmp_path, node("summary", "summary.py", "r3", "incremental"), manifest, full_refresh=True)
-    assert [row.run for row in session.sql("select distinct run from default.summary").collect()] == ["r3"]
+    run_python_model(spark, tmp_path, node("summary", "summary.py", "r3", "incremental"), manifest, full_refresh=True)
+    assert [row.run for row in spark.sql("select distinct run from default.summary").collect()] == ["r3"]

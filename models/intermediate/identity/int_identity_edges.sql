@@ -3,7 +3,10 @@
 {#- The identity graph as rows: identifiers seen together on one record become an edge from the record's
     strongest identifier (user_id > email_hash > crm_contact_id > anonymous_id) to each other one; an
     identifier seen with nothing else becomes a node row, so everyone gets a person. Blocklisted values
-    (placeholder ids, shared test inboxes) never form an edge: they stay as flagged node rows for audit. -#}
+    (placeholder ids, shared test inboxes) never form an edge: they stay as flagged node rows for audit.
+    Each row says when it first happened (first_seen_at) and when the project first had a record showing it
+    (first_known_at: received_at for the streams, the record's own time for the snapshot extracts, which hold
+    a record from that time on), so the map as known at an instant does not move when a late row lands. -#}
 with
 
 identifies as (
@@ -62,6 +65,7 @@ observations as (
         cast(null as string) as crm_contact_id,
         anonymous_id,
         min(identified_at) as first_seen_at,
+        min(received_at) as first_known_at,
         max(identified_at) as last_seen_at,
         count(*) as n_observations
     from identifies
@@ -76,6 +80,7 @@ observations as (
         cast(null as string) as crm_contact_id,
         anonymous_id,
         min(viewed_at) as first_seen_at,
+        min(received_at) as first_known_at,
         max(viewed_at) as last_seen_at,
         count(*) as n_observations
     from pages
@@ -90,6 +95,7 @@ observations as (
         cast(null as string) as crm_contact_id,
         anonymous_id,
         min(event_at) as first_seen_at,
+        min(received_at) as first_known_at,
         max(event_at) as last_seen_at,
         count(*) as n_observations
     from events
@@ -104,6 +110,7 @@ observations as (
         cast(null as string) as crm_contact_id,
         cast(null as string) as anonymous_id,
         min(ordered_at) as first_seen_at,
+        min(ordered_at) as first_known_at,
         max(ordered_at) as last_seen_at,
         count(*) as n_observations
     from orders
@@ -118,6 +125,7 @@ observations as (
         contact_id as crm_contact_id,
         cast(null as string) as anonymous_id,
         min(created_at) as first_seen_at,
+        min(created_at) as first_known_at,
         max(coalesce(updated_at, created_at)) as last_seen_at,
         count(*) as n_observations
     from contacts
@@ -132,6 +140,7 @@ observations as (
         cast(null as string) as crm_contact_id,
         cast(null as string) as anonymous_id,
         min(created_at) as first_seen_at,
+        min(created_at) as first_known_at,
         max(created_at) as last_seen_at,
         count(*) as n_observations
     from tickets
@@ -146,6 +155,7 @@ observations as (
         cast(null as string) as crm_contact_id,
         anonymous_id,
         min(occurred_at) as first_seen_at,
+        min(occurred_at) as first_known_at,
         max(occurred_at) as last_seen_at,
         count(*) as n_observations
     from consent_events
@@ -160,6 +170,7 @@ observations as (
         cast(null as string) as crm_contact_id,
         case when unit_type = 'anonymous_id' then unit_id end as anonymous_id,
         min(assigned_at) as first_seen_at,
+        min(assigned_at) as first_known_at,
         max(assigned_at) as last_seen_at,
         count(*) as n_observations
     from assignments
@@ -193,6 +204,7 @@ cleaned as (
     select
         edge_source,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations,
         is_user_id_blocked,
@@ -230,6 +242,7 @@ links as (
         email_hash as right_value,
         false as is_blocked,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations
     from anchored
@@ -245,6 +258,7 @@ links as (
         crm_contact_id as right_value,
         false as is_blocked,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations
     from anchored
@@ -264,6 +278,7 @@ links as (
         anonymous_id as right_value,
         false as is_blocked,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations
     from anchored
@@ -284,6 +299,7 @@ lone_identifiers as (
         cast(null as string) as right_value,
         false as is_blocked,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations
     from anchored
@@ -299,6 +315,7 @@ blocked_identifiers as (
         cast(null as string) as right_value,
         true as is_blocked,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations
     from anchored
@@ -314,6 +331,7 @@ blocked_identifiers as (
         cast(null as string) as right_value,
         true as is_blocked,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations
     from anchored
@@ -329,6 +347,7 @@ blocked_identifiers as (
         cast(null as string) as right_value,
         true as is_blocked,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations
     from anchored
@@ -344,6 +363,7 @@ blocked_identifiers as (
         cast(null as string) as right_value,
         true as is_blocked,
         first_seen_at,
+        first_known_at,
         last_seen_at,
         n_observations
     from anchored
@@ -367,6 +387,7 @@ final as (
         right_value,
         is_blocked,
         min(first_seen_at) as first_seen_at,
+        min(first_known_at) as first_known_at,
         max(last_seen_at) as last_seen_at,
         cast(sum(n_observations) as bigint) as n_observations
     from all_rows

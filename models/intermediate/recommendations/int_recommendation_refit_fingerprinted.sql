@@ -1,9 +1,9 @@
 {#- A fingerprint of everything the refit reads, one row: the training rows of the persons consenting at
     the refit instant (weights, purchases, times) and the catalog as of the instant. The same refit date can
-    read different rows on a later build: an identity merge regroups interactions known before it, an
-    erasure removes some, a row received before it lands late. The stored fit (and the rows scored with it)
-    is kept only while this fingerprint is unchanged, and refitted as of the same date otherwise, so a full
-    refresh always fits what the daily build fitted. Hashes combine with bit_xor: no order, one pass. -#}
+    read different rows on a later build: an erasure removes some, a row received before it lands late (and
+    regroups persons when it shows an identity edge); a row received after it never counts. The stored fit
+    (and the rows scored with it) is kept only while this fingerprint is unchanged, and refitted as of the
+    same date otherwise, so a full refresh always fits what the daily build fitted. Hashes combine with bit_xor: no order, one pass. -#}
 with
 
 interactions as (

@@ -504,13 +504,17 @@ def identities_known_before(
     caps: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """Each identifier's person as the identity graph knew it before `instant`: `resolve_identities` on the
-    edges first seen before it, limited to the identifiers `retained` today (identifier_type,
-    identifier_value; erased persons' identifiers are not), identifiers without a person left out.
+    edges first known (`first_known_at`, when the first record showing them arrived) before it, limited to
+    the identifiers `retained` today (identifier_type, identifier_value; erased persons' identifiers are
+    not), identifiers without a person left out.
 
-    Merges (and splits) seen from `instant` on do not change it, so a model fitted on persons as of an instant
-    (the recommender's refit) reads the same grouping on every later build. Person ids come from the anchors
-    exactly as today's map does, so a person whose identifiers did not change since has the same id."""
-    known = edges.loc[pd.to_datetime(edges["first_seen_at"]) < pd.Timestamp(instant)]
+    Merges (and splits) that arrive from `instant` on do not change it, late records of earlier activity
+    included, so a model fitted on persons as of an instant (the recommender's refit) reads the same grouping
+    on every later build. Person ids come from the anchors exactly as today's map does, so a person whose
+    identifiers did not change since has the same id."""
+    if "first_known_at" not in edges.columns:
+        raise ValueError("edges lack column first_known_at (when the first record showing each edge arrived)")
+    known = edges.loc[pd.to_datetime(edges["first_known_at"]) < pd.Timestamp(instant)]
     identifiers = resolve_identities(known.reset_index(drop=True), caps).identifiers
     identifiers = identifiers.loc[identifiers["person_id"].notna(), list(KNOWN_IDENTITY_COLUMNS)]
     keys = retained[["identifier_type", "identifier_value"]].astype(object).drop_duplicates()
