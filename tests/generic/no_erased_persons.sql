@@ -29,7 +29,12 @@
     'contact_id': 'crm_contact_id',
 } -%}
 {%- set columns = [] -%}
-{%- if execute -%}
+{%- if execute and model is string -%}
+    {#- a `where` config made the model dbt's subquery: its columns come from an empty run of it -#}
+    {%- for column in get_columns_in_query('select * from ' ~ model) -%}
+        {%- do columns.append(column | lower) -%}
+    {%- endfor -%}
+{%- elif execute -%}
     {%- for column in adapter.get_columns_in_relation(model) -%}
         {%- do columns.append(column.name | lower) -%}
     {%- endfor -%}
@@ -69,6 +74,8 @@
             ~ ' and cast(checked_model.' ~ prefix ~ 'type as string) = tombstones.identifier_type',
     }) -%}
 {%- endfor -%}
+{#- dbt's subquery (a `where` config) carries its own alias: wrapped, it takes this test's -#}
+{%- set checked_relation = '(select * from ' ~ model ~ ')' if model is string else model -%}
 {%- if not checks and execute -%}
     {%- do checks.append({'failure': 'nothing to check', 'column': none}) -%}
 {%- endif %}
@@ -91,7 +98,7 @@ failures as (
         '{{ check.column }}' as column_name,
         cast(checked_model.{{ check.column }} as string) as erased_value,
         count(*) as row_count
-    from {{ model }} as checked_model
+    from {{ checked_relation }} as checked_model
     inner join {{ check.against }}
         on {{ check.condition }}
     group by checked_model.{{ check.column }}

@@ -742,6 +742,84 @@ def test_daily_data_tests_read_only_the_new_partitions(scenario: Scenario) -> No
     assert "__new_partitions__" not in scenario.scoped_test_sql
 
 
+# the tests of the planted violations below: the duplicates test (partition-scoped on the event streams) and
+# the erasure tests of the refit input (whole-table runs) and of the table its persons come from (every run)
+PLANTED_TESTS = ("assert_duplicates_keep_their_first_copy", "int_identifiers_resolved_at_refit",
+                 "int_recommendation_interactions_refit")
+
+
+def _drop_first_copy(con: duckdb.DuckDBPyConnection, partition: str) -> str:
+    """Quarantine the clean first copy of an event of `partition` as a duplicate: its key keeps no clean copy,
+    the violation assert_duplicates_keep_their_first_copy exists for. Returns the event id."""
+    [(event_id,)] = con.execute(
+        "select min(event_id) from main.base_events__events where dt = ? and quarantine_reason is null",
+        [partition],
+    ).fetchall()
+    con.execute(
+        "update main.base_events__events set quarantine_reason = 'duplicate_event_id' where event_id = ?", [event_id]
+    )
+    return event_id
+
+
+def _regroup_under_erased_person(con: duckdb.DuckDBPyConnection, erased_person: str) -> str:
+    """Give the identifiers of a person the refit trains on to an erased person, as a faulty identity step
+    would: the refit input (a view) then holds the erased person's rows. Returns the regrouped person."""
+    [(person_id,)] = con.execute("select min(person_id) from main.int_recommendation_interactions_refit").fetchall()
+    con.execute(
+        "update main.int_identifiers_resolved_at_refit set person_id = ? where person_id = ?",
+        [erased_person, person_id],
+    )
+    return person_id
+
+
+def _test_failures(scenario: Scenario, db: Path, work: Path, scope: str) -> dict[str, int]:
+    """Run the planted tests on `db` under `data_tests_scope: scope`: failing rows by test name."""
+    build_vars = {**json.loads(_build_vars(scenario.refit_every_days)), "data_tests_scope": scope}
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO / "profiles"), "TAILOR_LANDING": str(scenario.landing),
+           "TAILOR_PII_SALT": SALT, "TAILOR_DUCKDB_PATH": str(db)}
+    target = work / f"target_{scope}"
+    subprocess.run(
+        [_tool("dbt"), "test", "--select", *PLANTED_TESTS, "--exclude", "test_type:unit", "--target", "ci",
+         "--target-path", str(target), "--log-path", str(work / "logs"), "--vars", json.dumps(build_vars)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT_S,
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert all(result["status"] in ("pass", "fail", "success") for result in results), results
+    return {result["unique_id"].split(".")[2]: result["failures"] or 0 for result in results}
+
+
+def test_scoped_tests_fail_on_a_violation_planted_in_a_new_partition(scenario: Scenario, tmp_path: Path) -> None:
+    """A first copy dropped in the newest partition fails the daily run's duplicates test; one dropped in the
+    oldest partition, outside the window, is left to the whole-table run, which fails on both. An erased
+    person planted in the refit input fails the daily run where the refit input's persons are stored
+    (int_identifiers_resolved_at_refit); the view's own erasure test reads it on the whole-table run."""
+    planted = tmp_path / "planted.duckdb"
+    shutil.copy(scenario.incremental, planted)
+    with duckdb.connect(str(planted)) as con:
+        set_session_salt(con, SALT)
+        [(oldest, newest)] = con.execute("select min(dt), max(dt) from main.base_events__events").fetchall()
+        assert (newest - oldest).days > _lookback_days()
+        _drop_first_copy(con, newest)
+        _drop_first_copy(con, oldest)
+        _regroup_under_erased_person(con, scenario.erased_person)
+    with _attached(planted=planted) as con:
+        [(erased_rows,)] = con.execute(
+            "select count(*) from planted.main.int_recommendation_interactions_refit where person_id = ?",
+            [scenario.erased_person],
+        ).fetchall()
+    assert erased_rows > 0
+
+    daily = _test_failures(scenario, planted, tmp_path, "new_partitions")
+    assert daily["assert_duplicates_keep_their_first_copy"] == 1
+    assert daily["no_erased_persons_int_identifiers_resolved_at_refit_"] > 0
+    assert daily["no_erased_persons_int_recommendation_interactions_refit_"] == 0
+
+    whole = _test_failures(scenario, planted, tmp_path, "all")
+    assert whole["assert_duplicates_keep_their_first_copy"] == 2
+    assert whole["no_erased_persons_int_identifiers_resolved_at_refit_"] > 0
+    assert whole["no_erased_persons_int_recommendation_interactions_refit_"] > 0
+
+
 def test_late_events_reach_the_warehouse(scenario: Scenario) -> None:
     """The late file in an already built partition and the last day's events that happened days before it
     are stored, and their persons are folded in on the last day."""

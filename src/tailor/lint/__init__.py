@@ -219,6 +219,8 @@ api = _Api()
 target = _Target()
 exceptions = _Exceptions()
 execute = True
+# dbt's run flags: a lint renders a daily (not --full-refresh) run
+flags = types.SimpleNamespace(FULL_REFRESH=False)
 graph: dict[str, dict[str, Any]] = {"nodes": {}, "sources": _source_nodes(), "exposures": {}, "metrics": {}}
 project_name = PROJECT_NAME
 invocation_id = "00000000-0000-0000-0000-000000000000"
@@ -231,7 +233,10 @@ builtins = types.SimpleNamespace(**{name: DBT_BUILTINS[name] for name in ("ref",
 
 def _builtins() -> dict[str, Any]:
     """The names above, as the project's macros see them."""
-    names = ["var", "env_var", "log", "run_query", "adapter", "api", "target", "exceptions", "execute", "graph"]
+    names = [
+        *("var", "env_var", "log", "run_query", "adapter", "api", "target", "exceptions", "execute", "flags"),
+        "graph",
+    ]
     return {name: globals()[name] for name in [*names, "builtins", "project_name", "invocation_id", "run_started_at"]}
 
 
