@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from tailor.engines.spark_models import run_python_model  # noqa: E402
+from tailor.engines.spark_models import SparkSessionView, run_python_model  # noqa: E402
 
 MODEL = """
 import pandas as pd
@@ -80,3 +80,15 @@ def test_python_model_reads_spark_refs_and_stores_its_frame(spark, tmp_path: Pat
     # a full refresh starts over
     run_python_model(spark, tmp_path, node("summary", "summary.py", "r3", "incremental"), manifest, full_refresh=True)
     assert [row.run for row in spark.sql("select distinct run from default.summary").collect()] == ["r3"]
+
+
+def test_a_missing_table_raises_duckdbs_error_and_logs_nothing(spark, capsys, caplog) -> None:
+    """A model reading its own earlier output on a first build catches one error on both engines, and the
+    build's output carries no stack trace for it."""
+    import duckdb
+
+    with pytest.raises(duckdb.CatalogException, match="TABLE_OR_VIEW_NOT_FOUND"):
+        SparkSessionView(spark).sql("select * from default.never_built")
+    captured = capsys.readouterr()
+    assert "TABLE_OR_VIEW_NOT_FOUND" not in captured.out + captured.err
+    assert not [record for record in caplog.records if record.name == "SQLQueryContextLogger"]

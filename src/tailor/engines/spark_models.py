@@ -11,6 +11,9 @@ stored; both live here.
 from __future__ import annotations
 
 import importlib.util
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +72,20 @@ class SparkRelation:
         return read_frame(self)
 
 
+@contextmanager
+def errors_raised_not_logged() -> Iterator[None]:
+    """pyspark logs every failed query, stack trace included, at ERROR before it raises. Where the caller
+    handles the error (a model asking for its own earlier output on a first build), that log is noise: the
+    raised error carries the same message."""
+    logger = logging.getLogger("SQLQueryContextLogger")
+    disabled = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
+
+
 class SparkSessionView:
     """The `session` a Python model gets: `sql()` returns a SparkRelation. A missing table raises DuckDB's
     CatalogException, so a model that reads its own earlier output catches one error on both engines."""
@@ -81,7 +98,8 @@ class SparkSessionView:
         from pyspark.errors import AnalysisException
 
         try:
-            return SparkRelation(self.session.sql(query))
+            with errors_raised_not_logged():
+                return SparkRelation(self.session.sql(query))
         except AnalysisException as error:
             if "TABLE_OR_VIEW_NOT_FOUND" in str(error):
                 raise duckdb.CatalogException(str(error)) from error
