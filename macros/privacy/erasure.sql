@@ -213,26 +213,6 @@
 {%- endmacro %}
 
 
-{#- The statement that deletes the rows of an identity table holding a stored tombstone (`identifiers`: SQL
-    expressions giving `type:value`). Dispatched like redact_erased_rows_sql. -#}
-{% macro delete_tombstoned_rows_sql(relation, identifiers) -%}
-    {{- return(adapter.dispatch('delete_tombstoned_rows_sql', 'tailor')(relation, identifiers)) -}}
-{%- endmacro %}
-
-{% macro default__delete_tombstoned_rows_sql(relation, identifiers) -%}
-    {%- set conditions = [] -%}
-    {%- for identifier in identifiers -%}
-        {%- do conditions.append(identifier ~ ' in (select tombstone_id from ' ~ erasure_tombstone_store() ~ ')') -%}
-    {%- endfor -%}
-    delete from {{ relation }} where {{ conditions | join(' or ') }}
-{%- endmacro %}
-
-{% macro spark__delete_tombstoned_rows_sql(relation, identifiers) -%}
-    {%- do log('erasure: ' ~ relation ~ ' keeps erased identifiers until its next build on spark', info=true) -%}
-    {{- return('') -}}
-{%- endmacro %}
-
-
 {#- Post-hook of the staging models (dbt_project.yml): a stored base table redacts its erased rows as soon as
     it is built, before any model reads it; views and ephemeral models are erased by their readers. -#}
 {% macro redact_erased_rows() -%}
@@ -253,13 +233,15 @@
     {#- the store is there: on-run-start created it (a table made by a hook is not in dbt's relation cache) -#}
     {%- set store = erasure_tombstone_store() -%}
     {%- set tombstones = adapter.get_relation(target_database(), target.schema, 'int_erasure_tombstones') -%}
-    {%- set statements = [] -%}
+    {#- the store first, in its own query: every statement below reads it (on Spark some run as they are
+        built) -#}
     {%- if tombstones is not none -%}
         {%- set columns = 'tombstone_id, identifier_type, identifier_value, person_id, request_id, requested_at' -%}
-        {%- do statements.append(
+        {%- do run_query(
             'insert into ' ~ store ~ ' (' ~ columns ~ ') select ' ~ columns ~ ' from ' ~ tombstones
             ~ ' where tombstone_id not in (select tombstone_id from ' ~ store ~ ')') -%}
     {%- endif -%}
+    {%- set statements = [] -%}
     {%- for base_model in erasure_records() if erasure_records(base_model)['identifiers'] -%}
         {%- set relation = adapter.get_relation(target_database(), target.schema, base_model) -%}
         {%- if relation is not none and relation.is_table -%}
@@ -270,10 +252,15 @@
         'int_identity_edges': ["left_type || ':' || left_value", "right_type || ':' || right_value"],
         'int_identifiers_resolved': ["identifier_type || ':' || identifier_value"],
     } -%}
+    {#- delete_rows_where: a delete statement, or on Spark's Parquet tables a rewrite it runs itself -#}
     {%- for name, identifiers in graph_rows.items() -%}
         {%- set relation = adapter.get_relation(target_database(), target.schema, name) -%}
         {%- if relation is not none and relation.is_table -%}
-            {%- do statements.append(delete_tombstoned_rows_sql(relation, identifiers)) -%}
+            {%- set conditions = [] -%}
+            {%- for identifier in identifiers -%}
+                {%- do conditions.append(identifier ~ ' in (select tombstone_id from ' ~ store ~ ')') -%}
+            {%- endfor -%}
+            {%- do statements.append(delete_rows_where(relation, conditions | join(' or '))) -%}
         {%- endif -%}
     {%- endfor -%}
     {#- one statement a query: a hook's text runs as one prepared statement -#}
@@ -281,7 +268,7 @@
     {%- for statement in statements -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
-    {%- if statements -%}
+    {%- if tombstones is not none or statements -%}
         {{- commit_hook_queries() -}}
     {%- endif -%}
     {{- return('') -}}
