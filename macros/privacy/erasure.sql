@@ -176,9 +176,16 @@
     {{- return(adapter.dispatch('redact_erased_rows_sql', 'tailor')(relation, base_model)) -}}
 {%- endmacro %}
 
+{#- The columns an erased record of `base_model` keeps: its key, arrival partition, landing fingerprint and
+    position, and its reason and raw-record marker (both set by the redaction); every other column becomes
+    null. -#}
+{% macro erased_record_kept_columns(base_model) -%}
+    {{- return([erasure_records(base_model)['key'], 'dt', 'landing_fingerprint', 'filename', 'file_row_number',
+                'quarantine_reason', 'raw_record']) -}}
+{%- endmacro %}
+
 {% macro default__redact_erased_rows_sql(relation, base_model) -%}
-    {%- set kept = [erasure_records(base_model)['key'], 'dt', 'landing_fingerprint', 'filename', 'file_row_number',
-                    'quarantine_reason', 'raw_record'] -%}
+    {%- set kept = erased_record_kept_columns(base_model) -%}
     update {{ relation }} set
         quarantine_reason = coalesce(quarantine_reason, 'erased'),
         raw_record = {{ erased_raw_record() }}
@@ -188,30 +195,46 @@
     where {{ is_erased_record(base_model) }}
 {%- endmacro %}
 
-{#- Whether this engine redacts the stored base tables in place (redact_erased_rows_sql). Where it does not
-    (Spark's Parquet tables), the clean views leave out the records of stored tombstones themselves
-    (clean_rows), so an erased person's record is in the quarantine view only, and raw = clean + quarantine
-    stays exact. -#}
-{% macro redacts_in_place() -%}
-    {{- return(adapter.dispatch('redacts_in_place', 'tailor')()) -}}
-{%- endmacro %}
-
-{% macro default__redacts_in_place() -%}
-    {{- return(true) -}}
-{%- endmacro %}
-
-{% macro spark__redacts_in_place() -%}
-    {{- return(false) -}}
-{%- endmacro %}
-
-
-{#- Spark's Parquet tables take no update or delete: not redacted yet (docs/privacy.md). -#}
+{#- Spark's Parquet tables take no update: the same redaction as a rewrite. The partitions (`dt`) holding an
+    erased record not yet redacted are copied, redacted, into a scratch table (Spark cannot overwrite a table
+    it reads) and overwrite their originals (dynamic partition overwrite, profiles.yml); a table without `dt`
+    is rewritten whole. Nothing is rewritten when no stored record is erased and unredacted, which is every
+    run without a new erasure. The statements run here; the hook text is empty. -#}
 {% macro spark__redact_erased_rows_sql(relation, base_model) -%}
-    {%- do log('erasure: ' ~ relation ~ ' is not redacted in place on spark (no update on Parquet tables)',
-               info=true) -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set condition = is_erased_record(base_model) -%}
+    {%- set waiting = run_query('select count(*) from ' ~ relation ~ ' where ' ~ condition).columns[0].values()[0] -%}
+    {%- if waiting == 0 -%}{{ return('') }}{%- endif -%}
+    {%- set kept = erased_record_kept_columns(base_model) -%}
+    {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- set selected = [] -%}
+    {%- for name in names -%}
+        {%- if name | lower == 'quarantine_reason' -%}
+            {%- do selected.append(
+                "case when __erased then coalesce(quarantine_reason, 'erased') else quarantine_reason end"
+                ~ ' as quarantine_reason') -%}
+        {%- elif name | lower == 'raw_record' -%}
+            {%- do selected.append('case when __erased then ' ~ erased_raw_record() ~ ' else raw_record end as raw_record') -%}
+        {%- elif name | lower in kept -%}
+            {%- do selected.append(adapter.quote(name)) -%}
+        {%- else -%}
+            {%- set quoted = adapter.quote(name) -%}
+            {%- do selected.append('case when __erased then null else ' ~ quoted ~ ' end as ' ~ quoted) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set rewritten = 'true' -%}
+    {%- if 'dt' in names | map('lower') | list -%}
+        {%- set rewritten = 'dt in (select dt from ' ~ relation ~ ' where ' ~ condition ~ ')' -%}
+    {%- endif -%}
+    {%- set scratch = relation.incorporate(path={'identifier': relation.identifier ~ '__dbt_tmp_redacted'}) -%}
+    {%- do run_query('drop table if exists ' ~ scratch) -%}
+    {%- do run_query(
+        'create table ' ~ scratch ~ ' using parquet as select ' ~ selected | join(', ')
+        ~ ' from (select *, ' ~ condition ~ ' as __erased from ' ~ relation ~ ' where ' ~ rewritten ~ ') as rows') -%}
+    {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ scratch) -%}
+    {%- do run_query('drop table ' ~ scratch) -%}
     {{- return('') -}}
 {%- endmacro %}
-
 
 {#- Post-hook of the staging models (dbt_project.yml): a stored base table redacts its erased rows as soon as
     it is built, before any model reads it; views and ephemeral models are erased by their readers. -#}

@@ -60,12 +60,11 @@
 {#- The whole query of a clean model over a base model whose rows are not versions: the rows that passed
     every check (no quarantine_reason), with the stream's published columns. `erased_by_reader`: the base
     model is not stored (ephemeral), so this view also leaves out the records of erased persons
-    (is_erased_record); a stored base table is redacted in place as soon as it is built (redact_erased_rows),
-    its erased rows carry the reason `erased` and need no filter here, on an engine that redacts in place
-    (redacts_in_place); elsewhere the view filters them like an ephemeral one. -#}
+    (is_erased_record); a stored base table is redacted in place as soon as it is built (redact_erased_rows,
+    on every engine), its erased rows carry the reason `erased` and need no filter here. -#}
 {% macro clean_rows(base_model, erased_by_reader=false) -%}
     {%- set condition = 'quarantine_reason is null' -%}
-    {%- if erased_by_reader or not redacts_in_place() -%}
+    {%- if erased_by_reader -%}
         {%- set condition = condition ~ ' and not ' ~ is_erased_record(base_model) -%}
     {%- endif -%}
     {{ base_model_rows(base_model, published_columns(base_model), condition) }}
