@@ -30,6 +30,7 @@ if not os.environ.get("TAILOR_SPARK_PROOF"):
     pytest.skip("minutes of Spark builds: run by scripts/test_spark.sh (TAILOR_SPARK_PROOF=1)", allow_module_level=True)
 
 from test_pipeline_incremental import (  # noqa: E402  (the landing changes of the DuckDB proof)
+    ERASURE_LEDGER,
     SALT,
     _land_late_file,
     _partitions,
@@ -39,7 +40,7 @@ from test_pipeline_incremental import (  # noqa: E402  (the landing changes of t
     _tool,
 )
 
-from tailor.engines.readers import spark_folder_reader  # noqa: E402
+from tailor.engines.readers import spark_folder_reader, spark_folder_tables  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SCALE = "tiny"
@@ -198,3 +199,22 @@ def test_the_last_day_erasure_is_applied(scenario: SparkScenario) -> None:
     """The erasure request of the last day added tombstones in the incremental build."""
     tombstones = spark_folder_reader(scenario.incremental)("int_erasure_tombstones")
     assert len(tombstones) > scenario.tombstones_before
+
+
+def test_the_erased_login_is_in_no_stored_file(scenario: SparkScenario) -> None:
+    """Spark's Parquet tables take no update, so the erasure rewrites them: after the incremental build and
+    after the full refresh, the login erased on the last day is in no text column of any stored table but the
+    erasure ledger, and the redacted records stay counted as `erased` rows of the base table."""
+    for warehouse in (scenario.incremental, scenario.full_refresh):
+        read = spark_folder_reader(warehouse)
+        found = {}
+        for table in spark_folder_tables(warehouse):
+            if table in ERASURE_LEDGER or table.startswith(("base_privacy__erasure", "stg_privacy__erasure")):
+                continue
+            rows = read(table)
+            text = [column for column in rows.columns if rows[column].dtype == object]
+            if hits := int(rows[text].isin([scenario.erased_user]).any(axis=1).sum()):
+                found[table] = hits
+        assert not found, f"{warehouse.name}: the erased login is still stored in {found}"
+        events = read("base_events__events")
+        assert (events["quarantine_reason"] == "erased").any()
