@@ -112,11 +112,8 @@ events_to_identify as (
 final as (
     select
         events.event_id,
-        coalesce(user_persons.person_id, device_persons.person_id) as person_id,
-        case
-            when user_persons.person_id is not null then 'user_id'
-            when device_persons.person_id is not null then 'anonymous_id'
-        end as resolved_via,
+        {{ event_person_id() }} as person_id,
+        {{ event_resolved_via() }} as resolved_via,
         events.event_source,
         events.event_type,
         events.anonymous_id,
@@ -136,10 +133,7 @@ final as (
         events.device_type,
         events.landing_fingerprint
     from events_to_identify as events
-    left join user_persons
-        on events.user_id = user_persons.user_id
-    left join device_persons
-        on events.anonymous_id = device_persons.anonymous_id
+    {{ event_persons_joins('events') }}
 )
 
 select * from final

@@ -36,24 +36,21 @@ as_of as (
 item_events as (
     select
         stored_item_events.event_id as interaction_id,
-        coalesce(user_persons.person_id, device_persons.person_id) as person_id,
+        {{ event_person_id() }} as person_id,
         stored_item_events.item_id,
         stored_item_events.event_type as interaction_type,
         stored_item_events.occurred_at,
         stored_item_events.received_at as known_at,
         false as is_reversed,
-        case when user_persons.person_id is not null then 'user_id' else 'anonymous_id' end as identifier_type,
+        {{ event_resolved_via() }} as identifier_type,
         case
             when user_persons.person_id is not null then stored_item_events.user_id
             else stored_item_events.anonymous_id
         end as identifier_value,
         stored_item_events.anchored_decay_factor
     from stored_item_events
-    left join user_persons
-        on stored_item_events.user_id = user_persons.user_id
-    left join device_persons
-        on stored_item_events.anonymous_id = device_persons.anonymous_id
-    where coalesce(user_persons.person_id, device_persons.person_id) is not null
+    {{ event_persons_joins('stored_item_events') }}
+    where {{ event_person_id() }} is not null
 ),
 
 -- a refund after the as-of date was not known then: the purchase stands
