@@ -203,10 +203,15 @@
 {% macro spark__redact_erased_rows_sql(relation, base_model) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set condition = is_erased_record(base_model) -%}
-    {%- set waiting = run_query('select count(*) from ' ~ relation ~ ' where ' ~ condition).columns[0].values()[0] -%}
-    {%- if waiting == 0 -%}{{ return('') }}{%- endif -%}
-    {%- set kept = erased_record_kept_columns(base_model) -%}
     {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- set partitioned = 'dt' in names | map('lower') | list -%}
+    {#- one scan finds what to rewrite: the partitions holding such a record (or whether a table without
+        `dt` holds one) -#}
+    {%- set found = run_query(
+        'select distinct ' ~ ('cast(dt as string)' if partitioned else "'whole table'")
+        ~ ' from ' ~ relation ~ ' where ' ~ condition).columns[0].values() | list -%}
+    {%- if not found -%}{{ return('') }}{%- endif -%}
+    {%- set kept = erased_record_kept_columns(base_model) -%}
     {%- set selected = [] -%}
     {%- for name in names -%}
         {%- if name | lower == 'quarantine_reason' -%}
@@ -222,10 +227,7 @@
             {%- do selected.append('case when __erased then null else ' ~ quoted ~ ' end as ' ~ quoted) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set rewritten = 'true' -%}
-    {%- if 'dt' in names | map('lower') | list -%}
-        {%- set rewritten = 'dt in (select dt from ' ~ relation ~ ' where ' ~ condition ~ ')' -%}
-    {%- endif -%}
+    {%- set rewritten = "cast(dt as string) in ('" ~ found | join("', '") ~ "')" if partitioned else 'true' -%}
     {%- set scratch = relation.incorporate(path={'identifier': relation.identifier ~ '__dbt_tmp_redacted'}) -%}
     {%- do run_query('drop table if exists ' ~ scratch) -%}
     {%- do run_query(
