@@ -123,7 +123,9 @@ def test_persons_rescored_between_refits() -> None:
         ]
     )
     today = pd.Series(["kept", "changed", "popular", "segment", "item_changed", "rescored_before", "new"])
-    rescore = persons_to_rescore(base, today, pd.Series(["changed", "gone", "stranger"]), pd.Series(["z"]))
+    rescore = persons_to_rescore(
+        base, today, pd.Series(["changed", "gone", "stranger"]), pd.Series(["z"]), pd.Timestamp(fitted)
+    )
     assert list(rescore) == sorted(["changed", "popular", "segment", "item_changed", "rescored_before", "new"])
 
 

@@ -97,14 +97,27 @@ def score_recommendations(
 
     Columns person_id, rank, item_id, score, confidence, rec_source, model_version.
     """
+    recommendations = scored_rows(interactions, catalog, persons, factors, settings, as_of)
+    return recommendations.assign(model_version=settings.model_version())
+
+
+def scored_rows(
+    interactions: pd.DataFrame,
+    catalog: pd.DataFrame,
+    persons: pd.DataFrame,
+    factors: pd.DataFrame,
+    settings: RecsSettings,
+    as_of: object | None = None,
+) -> pd.DataFrame:
+    """`score_recommendations` without the model_version column (callers that stamp it once, on the
+    whole table, keep one copy of that string instead of one per row)."""
     without_cf = replace(settings.hybrid, cf_weight=0.0)
     fitted = fit_recommender(
         interactions, catalog, persons, content_params=settings.content, params=without_cf, as_of=as_of
     )
     if settings.hybrid.cf_weight > 0:
         fitted = with_cf_model(fitted, cf_model_from_factors(factors, settings.cf))
-    recommendations = recommend_from(fitted, settings.hybrid, threads=settings.score_threads)
-    return recommendations.assign(model_version=settings.model_version())
+    return recommend_from(fitted, settings.hybrid, threads=settings.score_threads)
 
 
 def similar_item_table(factors: pd.DataFrame, catalog: pd.DataFrame, settings: RecsSettings) -> pd.DataFrame:

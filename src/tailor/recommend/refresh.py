@@ -25,13 +25,16 @@ from tailor.recommend.cadence import RefitPlan
 from tailor.recommend.collaborative import CFModel, recalculate_users
 from tailor.recommend.data import index_of
 from tailor.recommend.fitting import fit_recommender, with_cf_model
-from tailor.recommend.pipeline import FACTOR_COLUMNS, cf_model_from_factors, fit_factors, score_recommendations
+from tailor.recommend.pipeline import FACTOR_COLUMNS, cf_model_from_factors, fit_factors, scored_rows
 from tailor.recommend.scoring import OUTPUT_COLUMNS, recommend_from
 from tailor.recommend.settings import RecsSettings
 from tailor.recommend.tiers import REC_SOURCES, SEGMENT_POPULARITY
 
 FITTED_FACTOR_COLUMNS: tuple[str, ...] = (*FACTOR_COLUMNS, "factors_fitted_at", "model_version", "fit_id")
 SCORED_COLUMNS: tuple[str, ...] = (*OUTPUT_COLUMNS, "model_version", "factors_fitted_at", "scored_at", "fit_id")
+# the columns that vary by row; the others are the same on every row resting on one fit (the fit id names
+# its refit instant and model version), so they are added once, to the finished table (`stamped`)
+ROW_COLUMNS: tuple[str, ...] = (*OUTPUT_COLUMNS, "scored_at")
 POPULARITY_SOURCES: frozenset[str] = frozenset(REC_SOURCES[SEGMENT_POPULARITY:])
 
 
@@ -71,24 +74,64 @@ def factors_of_consenting(factors: pd.DataFrame, persons: pd.DataFrame) -> pd.Da
     return factors.loc[keep].reset_index(drop=True)
 
 
+def stamped(rows: pd.DataFrame, settings: RecsSettings, plan: RefitPlan, fit: str) -> pd.DataFrame:
+    """`rows` (ROW_COLUMNS) with the columns their fit fixes, as SCORED_COLUMNS. The two strings are object
+    columns holding one shared string: 8 bytes a row, where a string column copies the ~90 characters of
+    the fit id into every row (200 MB of the 2.1M rows at scale `m`)."""
+
+    def same_string(value: str) -> pd.Series:
+        return pd.Series(np.full(len(rows), value, dtype=object), index=rows.index, dtype=object)
+
+    return rows.assign(
+        model_version=same_string(settings.model_version()), factors_fitted_at=plan.refit_at, fit_id=same_string(fit)
+    )[list(SCORED_COLUMNS)]
+
+
 def refit_rows(
     inputs: RefitInputs, factors: pd.DataFrame, settings: RecsSettings, plan: RefitPlan, fit: str
 ) -> pd.DataFrame:
     """Every person's rows as scored at the refit instant, from the refit's input and factors."""
-    rows = score_recommendations(
-        inputs.interactions, inputs.catalog, inputs.persons, factors, settings, as_of=plan.refit_at
+    return stamped(refit_scores(inputs, factors, settings, plan), settings, plan, fit)
+
+
+def refit_scores(inputs: RefitInputs, factors: pd.DataFrame, settings: RecsSettings, plan: RefitPlan) -> pd.DataFrame:
+    """`refit_rows` without the columns the fit fixes (ROW_COLUMNS)."""
+    rows = scored_rows(inputs.interactions, inputs.catalog, inputs.persons, factors, settings, as_of=plan.refit_at)
+    return rows.assign(scored_at=plan.refit_at)[list(ROW_COLUMNS)]
+
+
+def rows_on_fit(stored: pd.DataFrame | None, fit: str) -> pd.DataFrame | None:
+    """The stored rows (ROW_COLUMNS) when there are some and all rest on the fit `fit`, else None. Rows
+    without a fit_id column were read with `rows_on_fit_sql`, which returns rows only when they do."""
+    if stored is None or stored.empty or ("fit_id" in stored and not rests_on_fit(stored, fit)):
+        return None
+    return stored[list(ROW_COLUMNS)]
+
+
+def rows_on_fit_sql(table: str, fit: str) -> str:
+    """A query for the stored rows of `table` (ROW_COLUMNS) that returns them only when every row rests on
+    the fit `fit` (`rows_on_fit`), so that a build that refits never reads them, and one that keeps them
+    reads neither the fit's columns nor their strings."""
+    literal = "'" + fit.replace("'", "''") + "'"
+    return (
+        f"select {', '.join(f'stored.{column}' for column in ROW_COLUMNS)} from {table} as stored"
+        f" cross join (select min(fit_id) as lowest, max(fit_id) as highest from {table}) as fits"
+        f" where fits.lowest = {literal} and fits.highest = {literal}"
     )
-    return rows.assign(factors_fitted_at=plan.refit_at, scored_at=plan.refit_at, fit_id=fit)[list(SCORED_COLUMNS)]
 
 
 def persons_to_rescore(
-    base: pd.DataFrame, person_ids: pd.Series, changed_persons: pd.Series, changed_items: pd.Series
+    base: pd.DataFrame,
+    person_ids: pd.Series,
+    changed_persons: pd.Series,
+    changed_items: pd.Series,
+    refit_at: pd.Timestamp,
 ) -> np.ndarray:
     """Sorted ids of today's persons to fold in and rescore (module doc): changed, without a refit row, or
-    with a refit row that holds a changed item or a popularity row; rows scored after the refit mark
-    persons rescored before, who stay rescored."""
+    with a refit row that holds a changed item or a popularity row; rows scored after the refit instant
+    `refit_at` mark persons rescored before, who stay rescored."""
     today = pd.Index(pd.unique(person_ids.astype(str)))
-    rescored_before = base["scored_at"] > base["factors_fitted_at"]
+    rescored_before = base["scored_at"] > refit_at
     stale = rescored_before | base["rec_source"].isin(POPULARITY_SOURCES) | base["item_id"].isin(set(changed_items))
     rescore = (
         today.intersection(pd.Index(changed_persons.astype(str)))
@@ -121,12 +164,11 @@ def folded_in_rows(
     rescore: np.ndarray,
     settings: RecsSettings,
     plan: RefitPlan,
-    fit: str,
 ) -> pd.DataFrame:
-    """Rows of the `rescore` persons from today's data: popularity, exclusions and content as a full build
-    fits them (over everyone), collaborative factors folded in against the stored item factors."""
+    """Rows (ROW_COLUMNS) of the `rescore` persons from today's data: popularity, exclusions and content as
+    a full build fits them (over everyone), collaborative factors folded in against the stored item factors."""
     if len(rescore) == 0:
-        return pd.DataFrame({column: [] for column in SCORED_COLUMNS})
+        return pd.DataFrame({column: [] for column in ROW_COLUMNS})
     without_cf = replace(settings.hybrid, cf_weight=0.0)
     fitted = fit_recommender(
         interactions, catalog, persons, content_params=settings.content, params=without_cf, as_of=plan.as_of_at
@@ -139,9 +181,23 @@ def folded_in_rows(
         model = fold_in(items, training.matrix[chosen], training.item_ids, fitted.person_ids[chosen])
         fitted = with_cf_model(fitted, model)
     scored = recommend_from(fitted, settings.hybrid, person_ids=rescore, threads=settings.score_threads)
-    return scored.assign(
-        model_version=settings.model_version(), factors_fitted_at=plan.refit_at, scored_at=plan.as_of_at, fit_id=fit
-    )[list(SCORED_COLUMNS)]
+    return scored.assign(scored_at=plan.as_of_at)[list(ROW_COLUMNS)]
+
+
+def combined_rows(base: pd.DataFrame, kept: np.ndarray, fresh: pd.DataFrame) -> pd.DataFrame:
+    """The `kept` positions of `base` and all of `fresh` (ROW_COLUMNS) in one frame sorted by person and
+    rank, built a column at a time: one copy of each column, where selecting, concatenating and sorting
+    whole frames made three copies of every row at once."""
+    parts = [(base, kept), (fresh, np.arange(len(fresh)))]
+    parts = [(frame, positions) for frame, positions in parts if len(positions)] or [(fresh, np.arange(0))]
+
+    def column(name: str) -> pd.Series:
+        pieces = [frame[name].take(positions) for frame, positions in parts]
+        return pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
+
+    persons, _ = pd.factorize(column("person_id"), sort=True)
+    order = np.lexsort((column("rank").to_numpy(dtype=np.int64), persons))
+    return pd.DataFrame({name: column(name).take(order).reset_index(drop=True) for name in ROW_COLUMNS})
 
 
 def recommendations_between_refits(
@@ -155,20 +211,19 @@ def recommendations_between_refits(
     plan: RefitPlan,
     fit: str,
 ) -> pd.DataFrame:
-    """Today's recommendation rows: the stored rows when they rest on the fit `fit`, else the refit's own
-    rows (scored from `refit_inputs()`, read only then); the persons to rescore folded in with today's
-    data; rows of persons no longer in today's profile dropped."""
-    base = stored if rests_on_fit(stored, fit) else refit_rows(refit_inputs(), factors, settings, plan, fit)
+    """Today's recommendation rows: the stored rows when they rest on the fit `fit` (`rows_on_fit`), else
+    the refit's own rows (scored from `refit_inputs()`, read only then); the persons to rescore folded in
+    with today's data; rows of persons no longer in today's profile dropped."""
+    base = rows_on_fit(stored, fit)
+    del stored
+    if base is None:
+        base = refit_scores(refit_inputs(), factors, settings, plan)
     # a product not active today is stale too, even where the catalog gave no new version time
     catalog = today.catalog
     active = set(catalog.loc[catalog["is_active"].fillna(False).astype(bool), "item_id"].astype(str))
     stale_items = pd.concat([changed_items.astype(str), base.loc[~base["item_id"].isin(active), "item_id"]])
-    rescore = persons_to_rescore(base, today.persons["person_id"], changed_persons, stale_items)
-    fresh = folded_in_rows(today.interactions, today.catalog, today.persons, factors, rescore, settings, plan, fit)
+    rescore = persons_to_rescore(base, today.persons["person_id"], changed_persons, stale_items, plan.refit_at)
+    fresh = folded_in_rows(today.interactions, today.catalog, today.persons, factors, rescore, settings, plan)
     today_ids = set(today.persons["person_id"].astype(str))
-    kept = base.loc[base["person_id"].isin(today_ids) & ~base["person_id"].isin(set(rescore))]
-    frames = [frame for frame in (kept, fresh) if len(frame)]
-    if not frames:
-        return fresh
-    rows = pd.concat(frames, ignore_index=True)
-    return rows.sort_values(["person_id", "rank"], kind="stable").reset_index(drop=True)[list(SCORED_COLUMNS)]
+    kept = np.flatnonzero(base["person_id"].isin(today_ids) & ~base["person_id"].isin(set(rescore)))
+    return stamped(combined_rows(base, kept, fresh), settings, plan, fit)
