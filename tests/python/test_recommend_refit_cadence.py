@@ -177,7 +177,7 @@ def test_a_build_from_stored_rows_equals_a_build_from_nothing(shop) -> None:
         return recommendations_between_refits(
             stored,
             lambda: refit,
-            _inputs(data, interactions),
+            lambda: _inputs(data, interactions),
             factors,
             changed,
             pd.Series([], dtype=str),
@@ -199,7 +199,7 @@ def test_a_build_from_stored_rows_equals_a_build_from_nothing(shop) -> None:
     incremental = recommendations_between_refits(
         first,
         no_refit,
-        _inputs(data, interactions),
+        lambda: _inputs(data, interactions),
         factors,
         changed,
         pd.Series([], dtype=str),
@@ -210,7 +210,7 @@ def test_a_build_from_stored_rows_equals_a_build_from_nothing(shop) -> None:
     from_nothing = recommendations_between_refits(
         None,
         lambda: refit,
-        _inputs(data, interactions),
+        lambda: _inputs(data, interactions),
         factors,
         changed,
         pd.Series([], dtype=str),

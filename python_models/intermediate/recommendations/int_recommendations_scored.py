@@ -6,14 +6,26 @@ the table whole."""
 
 from tailor.frames import read_frame
 from tailor.recommend.refresh import rows_on_fit_sql
-from tailor.recommend.refresh_model import rows_between_refits
+from tailor.recommend.refresh_model import ScoredInputs, rows_between_refits
 from tailor.recommend.settings import RecsSettings
 
 
 def model(dbt, session):
     settings = RecsSettings.from_mapping(dbt.config.meta_get("settings"))
+    inputs = ScoredInputs(
+        plan=dbt.ref("int_recommendation_refit_planned"),
+        fingerprint=dbt.ref("int_recommendation_refit_fingerprinted"),
+        factors=dbt.ref("int_recommendation_factors_fitted"),
+        changed_persons=dbt.ref("int_recommendation_persons_changed"),
+        interactions_refit=dbt.ref("int_recommendation_interactions_refit"),
+        items_refit=dbt.ref("int_recommendation_items_refit"),
+        persons_refit=dbt.ref("int_recommendation_persons_refit"),
+        interactions=dbt.ref("int_recommendation_interactions_prepared"),
+        items=dbt.ref("int_recommendation_items_prepared"),
+        persons=dbt.ref("int_recommendation_persons_prepared"),
+    )
 
     def stored_rows(fit: str):
         return read_frame(session.sql(rows_on_fit_sql(str(dbt.this), fit)))
 
-    return rows_between_refits(dbt.ref, stored_rows if dbt.is_incremental else None, settings)
+    return rows_between_refits(inputs, stored_rows if dbt.is_incremental else None, settings)

@@ -20,7 +20,7 @@ import pandas as pd
 from tailor.frames import read_frame
 from tailor.recommend.bench import _PeakRss
 from tailor.recommend.refresh import rows_on_fit_sql
-from tailor.recommend.refresh_model import rows_between_refits
+from tailor.recommend.refresh_model import rows_between_refits, scored_inputs
 from tailor.recommend.settings import RecsSettings
 
 MIB = 1024.0 * 1024.0
@@ -39,7 +39,7 @@ def run(warehouse: str, stored_warehouse: str | None, settings: RecsSettings) ->
 
     with _PeakRss(0.01) as rss:
         started, cpu_started = time.perf_counter(), time.process_time()
-        rows = rows_between_refits(connection.table, stored_rows, settings)
+        rows = rows_between_refits(scored_inputs(connection.table), stored_rows, settings)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     connection.close()
     return rows, {

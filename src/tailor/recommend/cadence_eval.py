@@ -121,7 +121,7 @@ def replay(
         stored = recommendations_between_refits(
             stored,
             lambda: refit_inputs,
-            today,
+            lambda today=today: today,
             factors,
             pd.Series(pd.unique(changed)),
             pd.Series([], dtype=str),

@@ -205,7 +205,7 @@ def combined_rows(base: pd.DataFrame, kept: np.ndarray, fresh: pd.DataFrame) -> 
 def recommendations_between_refits(
     stored: pd.DataFrame | None,
     refit_inputs: Callable[[], RefitInputs],
-    today: RefitInputs,
+    today_inputs: Callable[[], RefitInputs],
     factors: pd.DataFrame,
     changed_persons: pd.Series,
     changed_items: pd.Series,
@@ -215,11 +215,14 @@ def recommendations_between_refits(
 ) -> pd.DataFrame:
     """Today's recommendation rows: the stored rows when they rest on the fit `fit` (`rows_on_fit`), else
     the refit's own rows (scored from `refit_inputs()`, read only then); the persons to rescore folded in
-    with today's data; rows of persons no longer in today's profile dropped."""
+    with today's data (`today_inputs()`, read after the refit's rows are scored and its inputs released:
+    the refit's inputs are views over the history, and computing them holds a warehouse's join memory
+    beside whatever this process holds then); rows of persons no longer in today's profile dropped."""
     base = rows_on_fit(stored, fit)
     del stored
     if base is None:
         base = refit_scores(refit_inputs(), factors, settings, plan)
+    today = today_inputs()
     # a product not active today is stale too, even where the catalog gave no new version time
     catalog = today.catalog
     active = set(catalog.loc[catalog["is_active"].fillna(False).astype(bool), "item_id"].astype(str))
@@ -227,5 +230,6 @@ def recommendations_between_refits(
     rescore = persons_to_rescore(base, today.persons["person_id"], changed_persons, stale_items, plan.refit_at)
     fresh = folded_in_rows(today.interactions, today.catalog, today.persons, factors, rescore, settings, plan)
     today_ids = set(today.persons["person_id"].astype(str))
+    del today
     kept = np.flatnonzero(base["person_id"].isin(today_ids) & ~base["person_id"].isin(set(rescore)))
     return stamped(combined_rows(base, kept, fresh), settings, plan, fit)
