@@ -193,11 +193,7 @@ scoped_events{{ b }} as {{ not_materialized() if not is_incremental() }} (
         streamed.referrer,
         streamed.referrer_host,
         streamed.device_type
-    {%- if is_incremental() %}
-    from events_to_sessionize as streamed
-    {%- else %}
-    from streamed
-    {%- endif %}
+    from {{ 'events_to_sessionize' if is_incremental() else 'streamed' }} as streamed
     inner join streams
         on
             streamed.device_id = streams.device_id
