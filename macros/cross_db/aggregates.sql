@@ -26,22 +26,6 @@
 {%- endmacro %}
 
 
-{#- A window's partition key for the groups of `columns`: on DuckDB a 64-bit hash of the columns leads
-    them, so the sort compares one integer instead of long texts, and the columns follow it, so a collision
-    never merges two groups. Elsewhere the columns alone. -#}
-{% macro stream_partition_key(columns) %}
-    {{- return(adapter.dispatch('stream_partition_key', 'tailor')(columns)) -}}
-{% endmacro %}
-
-{% macro duckdb__stream_partition_key(columns) -%}
-    hash({{ columns | join(', ') }}), {{ columns | join(', ') }}
-{%- endmacro %}
-
-{% macro default__stream_partition_key(columns) -%}
-    {{ columns | join(', ') }}
-{%- endmacro %}
-
-
 {#- Which of `buckets` groups a value falls in (0 .. buckets - 1), by a hash: stable across runs, so a
     query can process its input group by group. -#}
 {% macro hash_bucket(expr, buckets) %}

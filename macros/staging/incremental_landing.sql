@@ -278,7 +278,7 @@ numbered as (
     and is_stored_earlier (the key is stored from a partition before the incremental window). The model's
     `renamed` CTE selects them first, then its own columns. -#}
 {% macro message_columns(id_column, key_column) -%}
-        {{ record_bytes('numbered') }} as record_bytes,
+        {{ record_bytes('numbered', scalar_columns=true) }} as record_bytes,
         {{ clean_text(id_column) }} as {{ key_column }},
         {{ clean_text('anonymous_id') }} as anonymous_id,
         {{ clean_text('user_id') }} as user_id,

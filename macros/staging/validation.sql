@@ -104,20 +104,36 @@ numbered as (
 
 {#- The size of a landed record as text: every column of the row, rendered as one string. Records over
     var('max_record_bytes') are quarantined as `oversized_record` before any other check, so one huge value
-    (a pasted log in a ticket body, a blob in event properties) never reaches parsing, NLP or a join. -#}
-{% macro record_bytes(relation) %}
-    {{- return(adapter.dispatch('record_bytes', 'tailor')(relation)) -}}
+    (a pasted log in a ticket body, a blob in event properties) never reaches parsing, NLP or a join.
+    `scalar_columns`: every column of `relation` is a scalar (text, number, date; no list or struct), as in
+    the message streams; an engine may then size most rows more cheaply, deciding the check the same way. -#}
+{% macro record_bytes(relation, scalar_columns=false) %}
+    {{- return(adapter.dispatch('record_bytes', 'tailor')(relation, scalar_columns)) -}}
 {% endmacro %}
 
-{% macro duckdb__record_bytes(relation) -%}
+{#- DuckDB renders the row as a struct literal: each value at most twice its text plus quotes (escapes), and
+    per column its name, quotes, separators or NULL. Rendering the struct costs most of a base model's
+    projection on the large streams, so with `scalar_columns` only a row whose values' text exceeds a quarter
+    of the limit is rendered; below that the row is at most half the limit plus that fixed per-column part
+    (under the other half for any table of fewer than a few thousand columns), so it is never oversized and
+    its values' text length stands in for the size. -#}
+{% macro duckdb__record_bytes(relation, scalar_columns=false) -%}
+    {%- if scalar_columns -%}
+    case
+        when strlen(concat(*columns({{ relation }}.*))) * 4 <= {{ var('max_record_bytes') }}
+            then strlen(concat(*columns({{ relation }}.*)))
+        else strlen(cast({{ relation }} as varchar))
+    end
+    {%- else -%}
     strlen(cast({{ relation }} as varchar))
+    {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__record_bytes(relation) -%}
+{% macro spark__record_bytes(relation, scalar_columns=false) -%}
     octet_length(to_json(struct({{ relation }}.*)))
 {%- endmacro %}
 
-{% macro default__record_bytes(relation) -%}
+{% macro default__record_bytes(relation, scalar_columns=false) -%}
     {{ exceptions.raise_compiler_error('record_bytes has no implementation for ' ~ target.type) }}
 {%- endmacro %}
 

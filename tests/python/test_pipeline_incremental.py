@@ -46,6 +46,8 @@ REPO = Path(__file__).resolve().parents[2]
 SCALE = "tiny"
 DAYS_LANDED = 2
 STEP_TIMEOUT_S = 600
+# about 27K events and page views at tiny: three hash groups in a full build of int_sessions_sessionized
+SESSION_BUCKET_EVENTS = 10_000
 SALT = os.environ.get("TAILOR_PII_SALT", "ci-test-salt")
 # every seed and model (every mart); the data tests run in one scoped step after the last day
 BUILD = ("build", "--resource-type", "seed", "--resource-type", "model")
@@ -155,11 +157,14 @@ def _every_days_for(refit_day: dt.date, fold_in_days: int) -> int:
 
 def _build_vars(every_days: int) -> str:
     """The project's recommendations var with the test's cadence; monitoring thresholds no run can reach, so
-    the retraining flag (unit-tested in test_recommend_cadence) does not move the refit date here."""
+    the retraining flag (unit-tested in test_recommend_cadence) does not move the refit date here. Sessions
+    in groups of a few thousand events, so the full refresh sessionizes the tiny data in several hash groups
+    (as scale l does) and is compared with the incremental runs' single group."""
     project = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]["tailor"]
     recommendations = {**project["recommendations"], "refit_every_days": every_days}
     return json.dumps(
-        {"recommendations": recommendations, "monitoring_psi_threshold": 1e9, "monitoring_ndcg_drop_share": 1.0}
+        {"recommendations": recommendations, "monitoring_psi_threshold": 1e9, "monitoring_ndcg_drop_share": 1.0,
+         "session_bucket_events": SESSION_BUCKET_EVENTS}
     )
 
 

@@ -19,10 +19,12 @@
     splitting sessions is inside the rebuilt tail. A device whose identities moved (a new login sends it
     to another person) is rebuilt whole. The replace_stream_tails strategy swaps the rebuilt tails in, so
     an incremental run equals a full refresh. -#}
-{#- A full build sessionizes the devices in `session_buckets` groups by hash, one union branch each: the
-    window passes then hold one group's events at a time, not every event (at scale l, 160M events spilled
-    more than 34 GB to disk in one pass). An incremental run rebuilds few events and uses one group. -#}
-{%- set buckets = 1 if is_incremental() else (var('session_buckets') | int) %}
+{#- A full build sessionizes the devices in groups by hash, one union branch each, so the window passes
+    hold one group's events at a time: as many groups as int_events_identified holds
+    var('session_bucket_events') events, rounded up (at scale l, 160M events in one pass spilled more than
+    34 GB to disk; at scale m one group does, and each more group reads the events again). An incremental
+    run rebuilds few events and uses one group. -#}
+{%- set buckets = 1 if is_incremental() else session_bucket_count('int_events_identified') %}
 {%- set bucket_suffixes = [] %}
 {%- for bucket in range(buckets) %}
 {%- do bucket_suffixes.append('' if buckets == 1 else '_bucket_' ~ bucket) %}
@@ -76,6 +78,23 @@ device_identities as (
         )) }} as identity_fingerprint
     from device_logins
     group by device_id
+),
+
+stream_pairs as (
+    select distinct
+        person_id,
+        device_id
+    from device_logins
+),
+
+-- each stream (a person on a device) as one integer: the windows below partition and sort by it alone,
+-- where two texts would be compared on every step within a stream
+streams as (
+    select
+        person_id,
+        device_id,
+        row_number() over (order by person_id, device_id) as stream_key
+    from stream_pairs
 ),
 
 {%- if is_incremental() %}
@@ -156,12 +175,12 @@ events_to_sessionize as (
 
 {%- for b in bucket_suffixes %}
 
--- only the columns sessions are made of: the windows below sort and carry every column they are given
-scoped_events{{ b }} as (
+-- only the columns sessions are made of, with their stream's key; read twice below (the windows, the join
+-- back), so a full build streams it from the table twice rather than copy every event (it spills)
+scoped_events{{ b }} as {{ not_materialized() if not is_incremental() }} (
     select
+        streams.stream_key,
         streamed.event_id,
-        streamed.person_id,
-        streamed.device_id,
         streamed.anonymous_id,
         streamed.resolved_via,
         streamed.event_source,
@@ -174,26 +193,28 @@ scoped_events{{ b }} as (
         streamed.referrer,
         streamed.referrer_host,
         streamed.device_type
-    {%- if is_incremental() %}
-    from events_to_sessionize as streamed
-    {%- else %}
-    from streamed
-    {%- endif %}
+    from {{ 'events_to_sessionize' if is_incremental() else 'streamed' }} as streamed
+    inner join streams
+        on
+            streamed.device_id = streams.device_id
+            and coalesce(streamed.person_id, '') = coalesce(streams.person_id, '')
     {%- if buckets > 1 %}
     where {{ hash_bucket('streamed.device_id', buckets) }} = {{ loop.index0 }}
     {%- endif %}
 ),
 
--- Ordered by time alone: events sharing a timestamp are 0 seconds apart and always fall in one session,
--- whatever their order, so the sort needs no tie-breaker. The running count uses the default range frame,
--- which gives tied events the same session number. The stream's hash leads the partition key: sorting on
--- one integer is cheaper than on two long texts, which follow it only to keep streams apart exactly.
-{%- set stream = stream_partition_key(['person_id', 'device_id']) %}
+-- The windows see only each event's id, stream key and time: a window sorts and carries every column it is
+-- given, so the session number is found on narrow rows and joined back to the events by id (about half
+-- the work of windows over the whole event). Ordered by time alone: events sharing a timestamp are
+-- 0 seconds apart and always fall in one session, whatever their order, so the sort needs no tie-breaker.
+-- The running count uses the default range frame, which gives tied events the same session number.
 with_previous{{ b }} as (
     select
-        *,
+        event_id,
+        stream_key,
+        occurred_at,
         lag(occurred_at) over (
-            partition by {{ stream }}
+            partition by stream_key
             order by occurred_at
         ) as previous_occurred_at
     from scoped_events{{ b }}
@@ -211,14 +232,23 @@ flagged{{ b }} as (
     from with_previous{{ b }}
 ),
 
-numbered{{ b }} as (
+session_numbers{{ b }} as (
     select
-        *,
+        event_id,
         sum(is_session_start) over (
-            partition by {{ stream }}
+            partition by stream_key
             order by occurred_at
         ) as session_number
     from flagged{{ b }}
+),
+
+numbered{{ b }} as (
+    select
+        scoped_events.*,
+        session_numbers.session_number
+    from scoped_events{{ b }} as scoped_events
+    inner join session_numbers{{ b }} as session_numbers
+        on scoped_events.event_id = session_numbers.event_id
 ),
 
 -- one row per session, its landing page taken from its first page view (aggregates, no window); the
@@ -227,8 +257,7 @@ numbered{{ b }} as (
 {%- set is_page = "event_source = 'page'" %}
 sessions{{ b }} as (
     select
-        person_id,
-        device_id,
+        stream_key,
         session_number,
         min(anonymous_id) as anonymous_id,
         min(occurred_at) as session_start_at,
@@ -246,22 +275,25 @@ sessions{{ b }} as (
         {{ value_at_min('device_type', first_page, is_page) }} as device_type
     from numbered{{ b }}
     group by
-        person_id,
-        device_id,
+        stream_key,
         session_number
 ),
 
 keyed_sessions{{ b }} as (
     select
         sessions.*,
+        streams.person_id,
+        streams.device_id,
         {{ sha256_hex(
-            "coalesce(sessions.person_id, '') || '|' || sessions.device_id || '|' "
+            "coalesce(streams.person_id, '') || '|' || streams.device_id || '|' "
             ~ "|| cast(sessions.session_start_at as string)"
         ) }} as session_id,
         device_identities.identity_fingerprint
     from sessions{{ b }} as sessions
+    inner join streams
+        on sessions.stream_key = streams.stream_key
     inner join device_identities
-        on sessions.device_id = device_identities.device_id
+        on streams.device_id = device_identities.device_id
 ),
 
 final{{ b }} as (
