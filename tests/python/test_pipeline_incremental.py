@@ -1056,6 +1056,24 @@ def test_the_person_erased_on_a_daily_run_appears_nowhere(scenario: Scenario) ->
         assert not found, f"{warehouse.name}: the erased person is still in {found}"
 
 
+def test_the_arrival_store_forgets_an_erased_persons_records(scenario: Scenario) -> None:
+    """int_extract_versions_arrived keeps record keys of the snapshot extracts: the erased person's orders
+    and consent events (held on the refit day) leave it with the records themselves."""
+    records_sql = """
+        select 'commerce.orders', order_id from main.int_orders_identified where person_id = ?
+        union all
+        select 'privacy.consent_events', consent_event_id from main.base_privacy__consent_events where user_id = ?
+    """
+    erased_records = set(_rows(scenario.refit_day, records_sql, [scenario.erased_person, scenario.erased_user]))
+    assert erased_records
+    for warehouse in (scenario.refit_day, scenario.incremental, scenario.full_refresh):
+        stored = set(_rows(warehouse, "select extract_name, record_id from main.int_extract_versions_arrived"))
+        if warehouse == scenario.refit_day:
+            assert erased_records <= stored
+        else:
+            assert not erased_records & stored
+
+
 def test_tombstones_outlive_the_records_they_erased(scenario: Scenario) -> None:
     """Every tombstone of the first build is still there after the incremental runs, although staging no
     longer gives the identity graph any record of the erased persons, and is kept in the store too."""
@@ -1234,7 +1252,7 @@ def test_late_snapshot_records_of_earlier_times_keep_the_fit(scenario: Scenario)
     the refit's input, fingerprint and item factors stay the erasure day's; today's data has them, so their
     persons are folded in (the purchase, the revocation), as in the full refresh, which keeps the arrivals."""
     late = scenario.late_snapshot
-    with _attached(today=scenario.incremental, refit_day=scenario.erasure_day, full=scenario.full_refresh) as con:
+    with _attached(today=scenario.incremental, refit_day=scenario.erasure_day, refreshed=scenario.full_refresh) as con:
         [(refit_at,)] = con.execute("select refit_at from today.main.int_recommendation_refit_planned").fetchall()
         arrivals = dict(con.execute(
             """select record_id, (version_at < ? and arrived_at >= ?)
@@ -1244,7 +1262,7 @@ def test_late_snapshot_records_of_earlier_times_keep_the_fit(scenario: Scenario)
         ).fetchall())
         same_arrivals = con.execute(
             """select count(*) from (select * from today.main.int_extract_versions_arrived
-               except select * from full.main.int_extract_versions_arrived)"""
+               except select * from refreshed.main.int_extract_versions_arrived)"""
         ).fetchall()[0][0] == 0
         purchase = con.execute(
             """select person_id, occurred_at < ?, known_at >= ? from today.main.int_interactions_weighted
