@@ -3,7 +3,8 @@
 {#- Persons whose recommendations are folded in and rescored on this build although the factors were not
     refitted, one row per person: an interaction or any event known after the refit instant (new activity,
     late events, purchases, refunds, a device linked to them), a personalization consent record from
-    then on or known from then on (a later extract brought it: int_extract_versions_arrived), or an identity grouping that is not the one the refit trained on (an identifier whose person
+    then on or known from then on (a later extract brought it: int_extract_versions_arrived), or an
+    identity grouping that is not the one the refit trained on (an identifier whose person
     today differs from its person at the refit instant: both persons, the one it joined and the one it left,
     are listed; merges only grow persons, so this holds until the next refit like the other reasons). Every reason holds from the day it first does until the next refit, so a full refresh finds
     the same persons as the daily builds did. int_recommendations_scored adds the row-level reasons
