@@ -176,12 +176,15 @@
     {{- return(adapter.dispatch('redact_erased_rows_sql', 'tailor')(relation, base_model)) -}}
 {%- endmacro %}
 
-{#- The columns an erased record of `base_model` keeps: its key, arrival partition, landing fingerprint and
+{#- The columns an erased record of `base_model` keeps: its key (unless the key is itself an identifier, as a
+    CRM contact id is: nulled, as the quarantine model shows it), arrival partition, landing fingerprint and
     position, and its reason and raw-record marker (both set by the redaction); every other column becomes
     null. -#}
 {% macro erased_record_kept_columns(base_model) -%}
-    {{- return([erasure_records(base_model)['key'], 'dt', 'landing_fingerprint', 'filename', 'file_row_number',
-                'quarantine_reason', 'raw_record']) -}}
+    {%- set erasure = erasure_records(base_model) -%}
+    {%- set keys = [] if erasure['key'] in erasure['identifiers'] else [erasure['key']] -%}
+    {{- return(keys + ['dt', 'landing_fingerprint', 'filename', 'file_row_number', 'quarantine_reason',
+                       'raw_record']) -}}
 {%- endmacro %}
 
 {% macro default__redact_erased_rows_sql(relation, base_model) -%}

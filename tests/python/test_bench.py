@@ -16,8 +16,10 @@ from tailor.bench.report import BuildMeasurement, build_section, floor_section, 
 from tailor.bench.run_results import (
     heaviest_sql_models,
     load_timings,
+    node_layer,
     parse_run_results,
     running_at,
+    seconds_by_layer,
     seconds_by_type,
     seconds_of,
     status_counts,
@@ -82,10 +84,26 @@ RUN_RESULTS = {
 }
 MANIFEST = {
     "nodes": {
-        "model.tailor.stg_events": {"language": "sql", "config": {"materialized": "view"}},
-        "model.tailor.int_events_unified": {"language": "sql", "config": {"materialized": "incremental"}},
-        "model.tailor.int_factors": {"language": "python", "config": {"materialized": "table"}},
-        "model.tailor.fct_orders": {"language": "sql", "config": {"materialized": "table"}},
+        "model.tailor.stg_events": {
+            "language": "sql",
+            "config": {"materialized": "view"},
+            "original_file_path": "models/staging/events/stg_events.sql",
+        },
+        "model.tailor.int_events_unified": {
+            "language": "sql",
+            "config": {"materialized": "incremental"},
+            "original_file_path": "models/intermediate/events/int_events_unified.sql",
+        },
+        "model.tailor.int_factors": {
+            "language": "python",
+            "config": {"materialized": "table"},
+            "original_file_path": "python_models/intermediate/recommendations/int_factors.py",
+        },
+        "model.tailor.fct_orders": {
+            "language": "sql",
+            "config": {"materialized": "table"},
+            "original_file_path": "models/marts/commerce/fct_orders.sql",
+        },
         "model.tailor.fct_broken": {"language": "sql", "config": {"materialized": "table"}},
         "model.tailor.int_small": {"language": "sql", "config": {"materialized": "table"}},
     }
@@ -135,6 +153,30 @@ def test_totals_statuses_and_lookup() -> None:
     assert seconds_of(timings, "fct_orders") == 8.0
     assert seconds_of(timings, "unique_stg_events_event_id") is None  # tests are not models
     assert seconds_of(timings, "not_run") is None and seconds_of(timings, "fct_broken") is None
+
+
+def test_node_layer_groups_models_by_folder_and_the_rest_by_type() -> None:
+    assert node_layer("model", "models/staging/events/base/base_events__events.sql") == "staging"
+    assert node_layer("model", "models/intermediate/events/int_events_identified.sql") == "intermediate/events"
+    assert node_layer("model", "python_models/intermediate/events/int_x.py") == "intermediate/events"
+    assert node_layer("model", "models/marts/behavior/fct_sessions.sql") == "marts/behavior"
+    assert node_layer("model", "models/top_level.sql") == "model"  # no layer folder
+    assert node_layer("model", "") == "model"  # no manifest
+    assert node_layer("test", "tests/singular/x.sql") == "data tests"
+    assert node_layer("operation", "") == "hooks"
+
+
+def test_seconds_by_layer_sums_per_layer_largest_first() -> None:
+    by_layer = seconds_by_layer(parse_run_results(RUN_RESULTS, MANIFEST))
+    assert by_layer == {
+        "model": 58.0,  # fct_broken, int_small and not_run have no manifest path
+        "intermediate/recommendations": 30.0,
+        "intermediate/events": 12.0,
+        "marts/commerce": 8.0,
+        "data tests": 4.0,
+        "staging": 1.5,
+        "seeds": 0.5,
+    }
 
 
 def test_running_at_places_an_instant_among_the_nodes() -> None:
@@ -303,6 +345,9 @@ def test_render_markdown_has_the_tables() -> None:
     assert "| fct_broken | table | sql | 50.00 | 50.0 |" in markdown
     assert "| unique_stg_events_event_id | pass | 4.00 | 4.0 |" in markdown
     assert "| int_events_unified | sql incremental | 10.00 | 12.00 | 1.20 | 15.00 | 1.50 | yes |" in markdown
+    assert "| layer | full s | incremental s |" in markdown
+    assert "| intermediate/recommendations | 30.0 | 30.0 |" in markdown
+    assert "| all | 114.0 | 114.0 |" in markdown
 
 
 def test_write_report_names_files_by_scale_and_start(tmp_path: Path) -> None:

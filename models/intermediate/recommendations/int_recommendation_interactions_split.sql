@@ -1,11 +1,13 @@
-{{ config(tags=['person_level']) }}
+{{ config(materialized='view', tags=['person_level']) }}
 
 {#- The offline evaluation's temporal holdout, one row per person x item x split: `train` aggregates what
     happened before the cutoff (as-of date minus recommendations.eval_holdout_days) exactly as the production input
     does at the as-of date, with weights decayed to the cutoff and purchases net of refunds made by then;
     `test` holds the consented interactions from the cutoff on, the pairs a good model should have ranked.
     Consent is judged per interaction, as in int_interactions_consented (which is aggregated and so cannot
-    be split in time). -#}
+    be split in time). A view: its one reader, the evaluation, runs every recommendations.eval_every_days
+    days and keeps its stored run in between, so a daily build no longer aggregates the whole history
+    into a table nobody reads that day. -#}
 {%- set granted_by_default = 'personalization' in var('consent_purposes_granted_by_default') %}
 
 with

@@ -7,7 +7,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tailor.bench.floor import FloorTiming
-from tailor.bench.run_results import NodeTiming, running_at, seconds_by_type, status_counts, top_models
+from tailor.bench.run_results import (
+    NodeTiming,
+    running_at,
+    seconds_by_layer,
+    seconds_by_type,
+    status_counts,
+    top_models,
+)
 from tailor.bench.sampler import GIB, MemorySummary
 
 # Goals on the reference machine (2 cores, 24 GiB), per scale: full build seconds, its peak GiB, and the
@@ -62,6 +69,7 @@ def build_section(build: BuildMeasurement, rows: int, n_top: int = 15) -> dict[s
         "exit_code": build.exit_code,
         "status_counts": status_counts(list(build.timings)),
         "seconds_by_type": {key: round(value, 2) for key, value in seconds_by_type(build.timings).items()},
+        "seconds_by_layer": {key: round(value, 2) for key, value in seconds_by_layer(build.timings).items()},
         "warehouse_bytes": build.warehouse_bytes,
         "raw_rows": rows,
         "rows_per_second": round(rows / build.wall_seconds) if build.wall_seconds else None,
@@ -235,6 +243,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             "Seconds by node type (summed over threads): "
             + ", ".join(f"{key} {value:.1f}" for key, value in full["seconds_by_type"].items()),
         ]
+    lines += _layer_table(builds)
     floor = report.get("floor")
     if floor and floor["steps"]:
         lines += [
@@ -269,6 +278,27 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"in build / bare {_fmt(floor['overall_build_ratio'])}.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _layer_table(builds: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Thread-seconds per layer, one column per build, layers in the full build's order (then any other)."""
+    layered = {label: build["seconds_by_layer"] for label, build in builds.items() if build.get("seconds_by_layer")}
+    if not layered:
+        return []
+    layers: list[str] = []
+    for seconds in layered.values():
+        layers += [layer for layer in seconds if layer not in layers]
+    rows = [[layer, *(_fmt(seconds.get(layer), 1) for seconds in layered.values())] for layer in layers]
+    rows.append(["all", *(f"{sum(seconds.values()):.1f}" for seconds in layered.values())])
+    return [
+        "",
+        "## Thread-seconds by layer",
+        "",
+        "Each node's execution seconds summed per layer (models by folder, SQL and Python together; tests and "
+        "hooks by type). Summed over dbt's threads, and inflated by waiting when the machine is shared.",
+        "",
+        *_table(["layer", *(f"{label} s" for label in layered)], rows),
+    ]
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:

@@ -28,6 +28,7 @@ class NodeTiming:
     compiled_code: str = ""
     started_at: float | None = None
     completed_at: float | None = None
+    layer: str = ""
 
 
 def _epoch(timestamp: str) -> float:
@@ -53,6 +54,30 @@ def _node_info(manifest: Mapping[str, Any] | None, unique_id: str) -> Mapping[st
     return manifest.get("nodes", {}).get(unique_id, {})
 
 
+# Where a node's time is counted in the per-layer table, by its resource type when not by its file's folder.
+TYPE_LAYERS: dict[str, str] = {
+    "test": "data tests",
+    "unit_test": "unit tests",
+    "operation": "hooks",
+    "seed": "seeds",
+    "snapshot": "snapshots",
+}
+MODEL_FOLDERS: tuple[str, ...] = ("models", "python_models")
+
+
+def node_layer(resource_type: str, original_file_path: str) -> str:
+    """The layer a node's time counts in: staging as one; intermediate and marts by their domain folder
+    (SQL and Python models alike, e.g. `intermediate/events`); tests, hooks, seeds and snapshots by type."""
+    if resource_type in TYPE_LAYERS:
+        return TYPE_LAYERS[resource_type]
+    parts = original_file_path.split("/")
+    if len(parts) < 3 or parts[0] not in MODEL_FOLDERS:
+        return resource_type
+    if parts[1] == "staging" or len(parts) < 4:
+        return parts[1]
+    return f"{parts[1]}/{parts[2]}"
+
+
 def parse_run_results(run_results: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> list[NodeTiming]:
     """Every result as a NodeTiming, in the artifact's order, named by `_short_name`."""
     timings = []
@@ -73,6 +98,7 @@ def parse_run_results(run_results: Mapping[str, Any], manifest: Mapping[str, Any
                 compiled_code=str(result.get("compiled_code") or ""),
                 started_at=started_at,
                 completed_at=completed_at,
+                layer=node_layer(unique_id.split(".")[0], str(node.get("original_file_path") or "")),
             )
         )
     return timings
@@ -125,6 +151,14 @@ def seconds_by_type(timings: Iterable[NodeTiming]) -> dict[str, float]:
     for timing in timings:
         totals[timing.resource_type] = totals.get(timing.resource_type, 0.0) + timing.seconds
     return dict(sorted(totals.items()))
+
+
+def seconds_by_layer(timings: Iterable[NodeTiming]) -> dict[str, float]:
+    """Summed execution seconds per layer (`node_layer`), largest first; ties by name."""
+    totals: dict[str, float] = {}
+    for timing in timings:
+        totals[timing.layer] = totals.get(timing.layer, 0.0) + timing.seconds
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
 
 def status_counts(timings: Sequence[NodeTiming]) -> dict[str, int]:

@@ -32,6 +32,8 @@ Progress = Callable[[str], None]
 DATA_PARTS: tuple[str, ...] = ("landing", "pending", "truth")
 ALS_FIT_MODEL = "int_recommendation_factors_fitted"
 RECOMMEND_MODEL = "int_recommendations_scored"
+# The third build `--unchanged` adds: a daily run's fixed cost, what it spends when nothing new landed.
+UNCHANGED_BUILD = "unchanged"
 # The limit the benchmark gives DuckDB at a scale (unless TAILOR_MEMORY_LIMIT is set), and the models it runs
 # at once (unless TAILOR_THREADS is set). At `l` two threads with 10 GB put the recommender's Python models
 # beside a large DuckDB query and the kernel killed the build at 24 GB resident; alone, with 6 GB, they ran.
@@ -55,6 +57,7 @@ class BenchOptions:
     n_top: int = 15
     n_floor_models: int = 3
     run_incremental: bool = True
+    run_unchanged: bool = False
     run_floor: bool = True
     keep_data: bool = False
     exclude: tuple[str, ...] = ()
@@ -369,6 +372,11 @@ def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
             incremental = measure_build("incremental", options, env, warehouse)
             builds["incremental"] = build_section(incremental, new_rows, options.n_top)
             progress(f"incremental build: {incremental.wall_seconds:.1f} s wall, exit {incremental.exit_code}")
+            if options.run_unchanged:
+                progress("unchanged build: the same command again, nothing new landed")
+                unchanged = measure_build(UNCHANGED_BUILD, options, env, warehouse)
+                builds[UNCHANGED_BUILD] = build_section(unchanged, 0, options.n_top)
+                progress(f"unchanged build: {unchanged.wall_seconds:.1f} s wall, exit {unchanged.exit_code}")
         else:
             progress(f"no incremental build: land-day failed: {landed.stderr.strip()}")
 

@@ -19,6 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--top", type=int, default=15, help="slowest models listed")
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between memory samples")
     parser.add_argument("--no-incremental", action="store_true", help="skip landing a day and the incremental build")
+    parser.add_argument(
+        "--unchanged",
+        action="store_true",
+        help="after the incremental build, build once more with nothing new landed: a daily run's fixed cost",
+    )
     parser.add_argument("--no-floor", action="store_true", help="skip the bare DuckDB / implicit comparison")
     parser.add_argument(
         "--exclude",
@@ -49,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         sample_interval_s=args.interval,
         n_top=args.top,
         run_incremental=not args.no_incremental,
+        run_unchanged=args.unchanged,
         run_floor=not args.no_floor,
         keep_data=args.keep_data,
         exclude=tuple(args.exclude),
