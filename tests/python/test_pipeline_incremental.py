@@ -13,8 +13,11 @@ The days (the generator holds back DAYS_LANDED days for `tailor land-day`):
    with a personalization revocation, and an old partition is rewritten without its quarantined rows (as a
    data owner rewrites a partition); its new logins merge persons the erasure day's fit trained on, and a
    late event that happened before the refit instant links two trained persons for the first time (an
-   identity edge first seen before the instant, first known after it). The erasure day's fit is kept
-   (identity merges, late ones included, do not refit) and the changed persons are folded in.
+   identity edge first seen before the instant, first known after it). The day's snapshot extracts also
+   bring records dated before the refit instant that no earlier extract had (an order with a purchase, a
+   personalization revocation): they arrived after it. The erasure day's fit is kept (identity merges and
+   late records of the time before the instant, snapshot records included, do not refit) and the changed
+   persons are folded in.
 
 Then the incremental models run again without new data (nothing may change), the data tests of the event
 tables (scoped to the partitions a daily run re-reads), of the recommender, of erasure and of raw = clean +
@@ -102,6 +105,18 @@ class LateLogin:
 
 
 @dataclass(frozen=True)
+class LateSnapshotRecords:
+    """The fold-in day's snapshot records dated before the refit instant that no earlier extract held: an
+    order (one purchase line) of one trained person and a personalization revocation of another."""
+
+    order_id: str
+    order_item_id: str
+    order_person: str
+    consent_event_id: str
+    consent_person: str
+
+
+@dataclass(frozen=True)
 class Scenario:
     """The warehouses of the scenario and what each day planted."""
 
@@ -130,6 +145,7 @@ class Scenario:
     redelivered: Redelivery
     scoped_test_sql: str
     late_login: LateLogin
+    late_snapshot: LateSnapshotRecords
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> str:
@@ -247,15 +263,19 @@ def _append_to_snapshot(snapshot: Path, rows: str) -> None:
     revised.replace(snapshot)
 
 
-def _revoke_consent(landing: Path, user: str, day: str) -> None:
-    """Add a personalization revocation of `user` on `day` to the consent snapshot. The snapshot is replaced
-    by every landed day, so the sender's later snapshots carry it again (called after each land-day)."""
+def _revoke_consent(landing: Path, user: str, day: str, prefix: str = "revoked-") -> str:
+    """Add a personalization revocation of `user` on `day` to the consent snapshot, keyed `prefix` and an
+    existing event's id (returned). The snapshot is replaced by every landed day, so the sender's later
+    snapshots carry it again (called after each land-day)."""
     events = landing / "privacy" / "consent_events" / "consent_events.parquet"
+    template = f"select min(consent_event_id) from read_parquet('{events}') where user_id is not null"
+    with duckdb.connect() as con:
+        consent_event_id = prefix + con.execute(template).fetchall()[0][0]
     _append_to_snapshot(
         events,
         f"""
         select * replace (
-            'revoked-' || consent_event_id as consent_event_id,
+            '{consent_event_id}' as consent_event_id,
             null as anonymous_id,
             '{user}' as user_id,
             'personalization' as purpose,
@@ -268,6 +288,7 @@ def _revoke_consent(landing: Path, user: str, day: str) -> None:
         limit 1
         """,
     )
+    return consent_event_id
 
 
 def _trained_person(db: Path, other_than: str) -> tuple[str, str]:
@@ -413,6 +434,69 @@ def _land_late_login(landing: Path, db: Path, occurred_on: str, avoid: tuple[str
             f" to '{new_day / 'late-login.parquet'}' (format parquet)"
         )
     return LateLogin(device=device, device_person=device_person, user=user, user_person=user_person)
+
+
+def _land_late_snapshot_records(
+    landing: Path, db: Path, occurred_on: str, avoid: tuple[str, ...]
+) -> LateSnapshotRecords:
+    """Add to the day's snapshot extracts records dated `occurred_on` (before the refit instant) that no
+    earlier extract held: an order of a trained person's login with one purchase line (the order and line of
+    another order, re-keyed; no checkout email, so it links nobody new), and a personalization revocation of
+    another trained person's login. Called after the day's land-day: the extracts are replaced by each day."""
+    excluded = ", ".join(f"'{value}'" for value in avoid)
+    with duckdb.connect(str(db), read_only=True) as con:
+        persons = con.execute(
+            f"""
+            with logins as (
+                select person_id, min(identifier_value) as user_id
+                from main.int_identifiers_retained
+                where identifier_type = 'user_id'
+                group by person_id
+                having count(*) = 1
+            )
+            select logins.person_id, logins.user_id
+            from main.int_recommendation_factors_fitted as factors
+            inner join logins using (person_id)
+            inner join main.int_recommendation_persons_prepared as persons using (person_id)
+            where factors.person_id not in ({excluded}) and persons.has_personalization_consent
+            order by factors.person_id
+            limit 2
+            """
+        ).fetchall()
+    (order_person, order_user), (consent_person, consent_user) = persons
+    orders = landing / "commerce" / "orders" / "orders.parquet"
+    items = landing / "commerce" / "order_items" / "order_items.parquet"
+    with duckdb.connect() as con:
+        [(template_order, template_item)] = con.execute(
+            f"""select items.order_id, min(items.order_item_id) from read_parquet('{items}') as items
+                inner join read_parquet('{orders}') as orders using (order_id)
+                where orders.status = 'delivered' and items.quantity = 1
+                group by items.order_id order by items.order_id limit 1"""
+        ).fetchall()
+    order_id, order_item_id = f"late-{template_order}", f"late-{template_item}"
+    # one line, so the order's amounts are its line's: subtotal = total = the unit price
+    _append_to_snapshot(
+        orders,
+        f"""
+        select orders.* replace (
+            '{order_id}' as order_id, '{order_user}' as customer_id, null as email, 'placed' as status,
+            items.unit_price as subtotal, 0.0 as discount, 0.0 as shipping, items.unit_price as total_amount,
+            '{occurred_on}T10:00:00.000Z' as created_at, '{occurred_on}T10:00:00.000Z' as updated_at
+        )
+        from read_parquet('{orders}') as orders
+        cross join (
+            select unit_price from read_parquet('{items}') where order_item_id = '{template_item}'
+        ) as items
+        where orders.order_id = '{template_order}'
+        """,
+    )
+    _append_to_snapshot(
+        items,
+        f"""select * replace ('{order_item_id}' as order_item_id, '{order_id}' as order_id)
+            from read_parquet('{items}') where order_item_id = '{template_item}'""",
+    )
+    consent_event_id = _revoke_consent(landing, consent_user, occurred_on, prefix="backdated-revoked-")
+    return LateSnapshotRecords(order_id, order_item_id, order_person, consent_event_id, consent_person)
 
 
 def _reland_erased_event(landing: Path, db: Path) -> str:
@@ -596,6 +680,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     late_login = _land_late_login(
         landing, erasure_day_copy, occurred_on=erasure_day, avoid=(revoked_person, erased_person, device)
     )
+    late_snapshot = _land_late_snapshot_records(
+        landing, erasure_day_copy, occurred_on=erasure_day,
+        avoid=(revoked_person, erased_person, device, late_login.device_person, late_login.user_person),
+    )
     # after the re-delivery's build: a row count change there would re-read the re-delivered partition anyway
     rewritten_rows = _rewrite_old_partition(landing, skip_dt=oldest)
     _run([dbt, *BUILD, *dbt_args], env)
@@ -637,6 +725,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         redelivered=Redelivery(redelivered_dt, redelivered_rows, corrected_rows, late_window_start),
         scoped_test_sql=scoped_test_sql,
         late_login=late_login,
+        late_snapshot=late_snapshot,
     )
 
 
@@ -972,6 +1061,24 @@ def test_the_person_erased_on_a_daily_run_appears_nowhere(scenario: Scenario) ->
         assert not found, f"{warehouse.name}: the erased person is still in {found}"
 
 
+def test_the_arrival_store_forgets_an_erased_persons_records(scenario: Scenario) -> None:
+    """int_extract_versions_arrived keeps record keys of the snapshot extracts: the erased person's orders
+    and consent events (held on the refit day) leave it with the records themselves."""
+    records_sql = """
+        select 'commerce.orders', order_id from main.int_orders_identified where person_id = ?
+        union all
+        select 'privacy.consent_events', consent_event_id from main.base_privacy__consent_events where user_id = ?
+    """
+    erased_records = set(_rows(scenario.refit_day, records_sql, [scenario.erased_person, scenario.erased_user]))
+    assert erased_records
+    for warehouse in (scenario.refit_day, scenario.incremental, scenario.full_refresh):
+        stored = set(_rows(warehouse, "select extract_name, record_id from main.int_extract_versions_arrived"))
+        if warehouse == scenario.refit_day:
+            assert erased_records <= stored
+        else:
+            assert not erased_records & stored
+
+
 def test_tombstones_outlive_the_records_they_erased(scenario: Scenario) -> None:
     """Every tombstone of the first build is still there after the incremental runs, although staging no
     longer gives the identity graph any record of the erased persons, and is kept in the store too."""
@@ -1142,6 +1249,59 @@ def test_a_late_login_of_earlier_activity_keeps_the_fit(scenario: Scenario) -> N
     assert device_training_rows > 0
     assert same_fingerprint and factors_differing == 0
     assert "identity_change" in reasons.split(",")
+
+
+def test_late_snapshot_records_of_earlier_times_keep_the_fit(scenario: Scenario) -> None:
+    """The fold-in day's extracts bring an order and a personalization revocation dated before the refit
+    instant that no earlier extract held. They arrived after the instant (int_extract_versions_arrived), so
+    the refit's input, fingerprint and item factors stay the erasure day's; today's data has them, so their
+    persons are folded in (the purchase, the revocation), as in the full refresh, which keeps the arrivals."""
+    late = scenario.late_snapshot
+    with _attached(today=scenario.incremental, refit_day=scenario.erasure_day, refreshed=scenario.full_refresh) as con:
+        [(refit_at,)] = con.execute("select refit_at from today.main.int_recommendation_refit_planned").fetchall()
+        arrivals = dict(con.execute(
+            """select record_id, (version_at < ? and arrived_at >= ?)
+               from today.main.int_extract_versions_arrived
+               where (extract_name, record_id) in (('commerce.orders', ?), ('privacy.consent_events', ?))""",
+            [refit_at, refit_at, late.order_id, late.consent_event_id],
+        ).fetchall())
+        same_arrivals = con.execute(
+            """select count(*) from (select * from today.main.int_extract_versions_arrived
+               except select * from refreshed.main.int_extract_versions_arrived)"""
+        ).fetchall()[0][0] == 0
+        purchase = con.execute(
+            """select person_id, occurred_at < ?, known_at >= ? from today.main.int_interactions_weighted
+               where interaction_id = ?""",
+            [refit_at, refit_at, late.order_item_id],
+        ).fetchall()
+        [(same_fingerprint,)] = con.execute(
+            """select today.input_fingerprint = refit_day.input_fingerprint
+               from today.main.int_recommendation_refit_fingerprinted as today
+               cross join refit_day.main.int_recommendation_refit_fingerprinted as refit_day"""
+        ).fetchall()
+        fit_sql = (
+            "select item_id, factors, fit_id from {}.main.int_recommendation_factors_fitted where item_id is not null"
+        )
+        factors_differing = sum(
+            con.execute(f"select count(*) from ({fit_sql.format(a)} except {fit_sql.format(b)})").fetchall()[0][0]
+            for a, b in (("today", "refit_day"), ("refit_day", "today"))
+        )
+        reasons = dict(con.execute(
+            "select person_id, change_reasons from today.main.int_recommendation_persons_changed"
+            " where person_id in (?, ?)",
+            [late.order_person, late.consent_person],
+        ).fetchall())
+        consent_sources = {row[0] for row in con.execute(
+            "select distinct rec_source from today.main.fct_recommendations where person_id = ?",
+            [late.consent_person],
+        ).fetchall()}
+    assert arrivals == {late.order_id: True, late.consent_event_id: True}, arrivals
+    assert same_arrivals
+    assert purchase == [(late.order_person, True, True)], purchase
+    assert same_fingerprint and factors_differing == 0
+    assert "new_interactions" in reasons.get(late.order_person, "").split(","), reasons
+    assert "consent_change" in reasons.get(late.consent_person, "").split(","), reasons
+    assert consent_sources == {"global_popularity"}, consent_sources
 
 
 def test_an_identity_merge_of_a_trained_person_is_folded_in(scenario: Scenario) -> None:

@@ -14,6 +14,14 @@ identifiers as (
     select * from {{ ref('int_identifiers_retained') }}
 ),
 
+order_arrivals as (
+    {{ arrived_records('commerce.orders') }}
+),
+
+version_arrivals as (
+    {{ arrived_versions('commerce.orders') }}
+),
+
 tombstones as (
     select * from {{ ref('int_erasure_tombstones') }}
 ),
@@ -73,7 +81,10 @@ final as (
         coalesce(order_lines.line_count, 0) as line_count,
         coalesce(order_lines.item_count, 0) as item_count,
         orders.ordered_at,
-        orders.updated_at
+        orders.updated_at,
+        {{ known_at('orders.ordered_at', 'order_arrivals.arrived_at') }} as known_at,
+        {{ known_at(extract_version_at('commerce.orders', 'orders'), 'version_arrivals.arrived_at') }}
+            as version_known_at
     from orders
     left join customer_persons
         on orders.customer_id = customer_persons.customer_id
@@ -81,6 +92,12 @@ final as (
         on orders.email_hash = email_persons.email_hash
     left join order_lines
         on orders.order_id = order_lines.order_id
+    left join order_arrivals
+        on orders.order_id = order_arrivals.record_id
+    left join version_arrivals
+        on
+            orders.order_id = version_arrivals.record_id
+            and {{ extract_version_at('commerce.orders', 'orders') }} = version_arrivals.version_at
     -- orders of erased persons (by their login or their email) are never stored
     where
         not {{ is_tombstoned('orders.customer_id', 'user_id') }}

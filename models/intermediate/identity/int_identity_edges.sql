@@ -5,8 +5,9 @@
     identifier seen with nothing else becomes a node row, so everyone gets a person. Blocklisted values
     (placeholder ids, shared test inboxes) never form an edge: they stay as flagged node rows for audit.
     Each row says when it first happened (first_seen_at) and when the project first had a record showing it
-    (first_known_at: received_at for the streams, the record's own time for the snapshot extracts, which hold
-    a record from that time on), so the map as known at an instant does not move when a late row lands. -#}
+    (first_known_at: received_at for the streams; for the snapshot extracts, which carry no arrival time, the
+    record's own time or, when a later extract first brought it, that build's as-of instant:
+    int_extract_versions_arrived), so the map as known at an instant does not move when a late row lands. -#}
 with
 
 identifies as (
@@ -39,6 +40,27 @@ consent_events as (
 
 assignments as (
     select * from {{ ref('stg_experiments__assignments') }}
+),
+
+-- when the project first had each snapshot record: its first_known_at is not before that
+order_arrivals as (
+    {{ arrived_records('commerce.orders') }}
+),
+
+contact_arrivals as (
+    {{ arrived_records('crm.contacts') }}
+),
+
+ticket_arrivals as (
+    {{ arrived_records('support.tickets') }}
+),
+
+consent_arrivals as (
+    {{ arrived_records('privacy.consent_events') }}
+),
+
+assignment_arrivals as (
+    {{ arrived_records('experiments.assignments') }}
 ),
 
 blocklist as (
@@ -105,76 +127,86 @@ observations as (
 
     select
         'commerce.orders' as edge_source,
-        customer_id as user_id,
-        email_hash,
+        orders.customer_id as user_id,
+        orders.email_hash,
         cast(null as string) as crm_contact_id,
         cast(null as string) as anonymous_id,
-        min(ordered_at) as first_seen_at,
-        min(ordered_at) as first_known_at,
-        max(ordered_at) as last_seen_at,
+        min(orders.ordered_at) as first_seen_at,
+        min({{ known_at('orders.ordered_at', 'order_arrivals.arrived_at') }}) as first_known_at,
+        max(orders.ordered_at) as last_seen_at,
         count(*) as n_observations
     from orders
-    group by customer_id, email_hash
+    left join order_arrivals
+        on orders.order_id = order_arrivals.record_id
+    group by orders.customer_id, orders.email_hash
 
     union all
 
     select
         'crm.contacts' as edge_source,
         cast(null as string) as user_id,
-        email_hash,
-        contact_id as crm_contact_id,
+        contacts.email_hash,
+        contacts.contact_id as crm_contact_id,
         cast(null as string) as anonymous_id,
-        min(created_at) as first_seen_at,
-        min(created_at) as first_known_at,
-        max(coalesce(updated_at, created_at)) as last_seen_at,
+        min(contacts.created_at) as first_seen_at,
+        min({{ known_at('contacts.created_at', 'contact_arrivals.arrived_at') }}) as first_known_at,
+        max(coalesce(contacts.updated_at, contacts.created_at)) as last_seen_at,
         count(*) as n_observations
     from contacts
-    group by email_hash, contact_id
+    left join contact_arrivals
+        on contacts.contact_id = contact_arrivals.record_id
+    group by contacts.email_hash, contacts.contact_id
 
     union all
 
     select
         'support.tickets' as edge_source,
         cast(null as string) as user_id,
-        email_hash,
+        tickets.email_hash,
         cast(null as string) as crm_contact_id,
         cast(null as string) as anonymous_id,
-        min(created_at) as first_seen_at,
-        min(created_at) as first_known_at,
-        max(created_at) as last_seen_at,
+        min(tickets.created_at) as first_seen_at,
+        min({{ known_at('tickets.created_at', 'ticket_arrivals.arrived_at') }}) as first_known_at,
+        max(tickets.created_at) as last_seen_at,
         count(*) as n_observations
     from tickets
-    group by email_hash
+    left join ticket_arrivals
+        on tickets.ticket_id = ticket_arrivals.record_id
+    group by tickets.email_hash
 
     union all
 
     select
         'privacy.consent_events' as edge_source,
-        user_id,
+        consent_events.user_id,
         cast(null as string) as email_hash,
         cast(null as string) as crm_contact_id,
-        anonymous_id,
-        min(occurred_at) as first_seen_at,
-        min(occurred_at) as first_known_at,
-        max(occurred_at) as last_seen_at,
+        consent_events.anonymous_id,
+        min(consent_events.occurred_at) as first_seen_at,
+        min({{ known_at('consent_events.occurred_at', 'consent_arrivals.arrived_at') }}) as first_known_at,
+        max(consent_events.occurred_at) as last_seen_at,
         count(*) as n_observations
     from consent_events
-    group by user_id, anonymous_id
+    left join consent_arrivals
+        on consent_events.consent_event_id = consent_arrivals.record_id
+    group by consent_events.user_id, consent_events.anonymous_id
 
     union all
 
     select
         'experiments.assignments' as edge_source,
-        case when unit_type = 'user_id' then unit_id end as user_id,
+        case when assignments.unit_type = 'user_id' then assignments.unit_id end as user_id,
         cast(null as string) as email_hash,
         cast(null as string) as crm_contact_id,
-        case when unit_type = 'anonymous_id' then unit_id end as anonymous_id,
-        min(assigned_at) as first_seen_at,
-        min(assigned_at) as first_known_at,
-        max(assigned_at) as last_seen_at,
+        case when assignments.unit_type = 'anonymous_id' then assignments.unit_id end as anonymous_id,
+        min(assignments.assigned_at) as first_seen_at,
+        min({{ known_at('assignments.assigned_at', 'assignment_arrivals.arrived_at') }}) as first_known_at,
+        max(assignments.assigned_at) as last_seen_at,
         count(*) as n_observations
     from assignments
-    group by unit_type, unit_id
+    left join assignment_arrivals
+        on assignments.assignment_id = assignment_arrivals.record_id
+    group by assignments.unit_type, assignments.unit_id
 ),
 
 flagged as (

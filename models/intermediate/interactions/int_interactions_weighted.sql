@@ -53,7 +53,8 @@ item_events as (
     where {{ event_person_id() }} is not null
 ),
 
--- a refund after the as-of date was not known then: the purchase stands
+-- a refund after the as-of date was not known then: the purchase stands. Purchases and refunds are known
+-- from when the project had the order and its refunded version (int_orders_identified, arrival times)
 ordered_lines as (
     select
         order_items.order_item_id,
@@ -62,6 +63,8 @@ ordered_lines as (
         orders.resolved_via,
         orders.resolved_identifier,
         orders.ordered_at,
+        orders.known_at as ordered_known_at,
+        orders.version_known_at as refund_known_at,
         coalesce(orders.updated_at, orders.ordered_at) as refunded_at,
         orders.is_refunded
         and coalesce(orders.updated_at, orders.ordered_at) <= as_of.as_of_at as is_refund_known
@@ -81,7 +84,7 @@ purchases as (
         product_id as item_id,
         'purchase' as interaction_type,
         ordered_at as occurred_at,
-        ordered_at as known_at,
+        ordered_known_at as known_at,
         is_refund_known as is_reversed,
         resolved_via as identifier_type,
         resolved_identifier as identifier_value,
@@ -97,7 +100,7 @@ refunds as (
         product_id as item_id,
         'refund' as interaction_type,
         refunded_at as occurred_at,
-        refunded_at as known_at,
+        refund_known_at as known_at,
         false as is_reversed,
         resolved_via as identifier_type,
         resolved_identifier as identifier_value,

@@ -1,9 +1,10 @@
 {{ config(materialized='view') }}
 
 {#- The catalog as the recommenders saw it at the refit instant, one row per product: the latest version
-    (clean or superseded) updated before the instant, in int_recommendation_items_prepared's columns, and
-    whether the product changed since (a recommended item that changed, e.g. became inactive, has its
-    persons rescored). A view: read by the builds that refit and, for the changed flag, by every build. -#}
+    (clean or superseded) known before the instant (updated before it, and had by then: known_at), in
+    int_recommendation_items_prepared's columns, and whether the product changed since (a recommended item
+    that changed, e.g. became inactive, has its persons rescored). A view: read by the builds that refit
+    and, for the changed flag, by every build. -#}
 with
 
 products as (
@@ -18,39 +19,50 @@ refit as (
     select * from {{ ref('int_recommendation_refit_planned') }}
 ),
 
+version_arrivals as (
+    {{ arrived_versions('catalog.products') }}
+),
+
 versions as (
     select
-        product_id,
-        title,
-        description,
-        category,
-        brand,
-        tags,
-        price_usd,
-        is_active,
-        coalesce(updated_at, created_at) as version_at
+        products.product_id,
+        products.title,
+        products.description,
+        products.category,
+        products.brand,
+        products.tags,
+        products.price_usd,
+        products.is_active,
+        {{ extract_version_at('catalog.products', 'products') }} as version_at
     from products
     union all
     select
-        product_id,
-        title,
-        description,
-        category,
-        brand,
-        tags,
-        price_usd,
-        is_active,
-        coalesce(updated_at, created_at) as version_at
+        earlier_versions.product_id,
+        earlier_versions.title,
+        earlier_versions.description,
+        earlier_versions.category,
+        earlier_versions.brand,
+        earlier_versions.tags,
+        earlier_versions.price_usd,
+        earlier_versions.is_active,
+        {{ extract_version_at('catalog.products', 'earlier_versions') }} as version_at
     from earlier_versions
 ),
 
--- a version without any time counts as known from the start
+-- a version without any time counts as known from the start; one dated before the instant that a later
+-- extract brought was not known then (int_extract_versions_arrived)
 timed as (
     select
         versions.*,
-        coalesce(versions.version_at >= refit.refit_at, false) as is_after_refit
+        coalesce(
+            {{ known_at('versions.version_at', 'version_arrivals.arrived_at') }} >= refit.refit_at, false
+        ) as is_after_refit
     from versions
     cross join refit
+    left join version_arrivals
+        on
+            versions.product_id = version_arrivals.record_id
+            and versions.version_at = version_arrivals.version_at
 ),
 
 ranked as (

@@ -3,7 +3,8 @@
 {#- Persons whose recommendations are folded in and rescored on this build although the factors were not
     refitted, one row per person: an interaction or any event known after the refit instant (new activity,
     late events, purchases, refunds, a device linked to them), a personalization consent record from
-    then on, or an identity grouping that is not the one the refit trained on (an identifier whose person
+    then on or known from then on (a later extract brought it: int_extract_versions_arrived), or an
+    identity grouping that is not the one the refit trained on (an identifier whose person
     today differs from its person at the refit instant: both persons, the one it joined and the one it left,
     are listed; merges only grow persons, so this holds until the next refit like the other reasons). Every reason holds from the day it first does until the next refit, so a full refresh finds
     the same persons as the daily builds did. int_recommendations_scored adds the row-level reasons
@@ -33,6 +34,42 @@ identifiers as (
 
 identifiers_at_refit as (
     select * from {{ ref('int_identifiers_resolved_at_refit') }}
+),
+
+consent_arrivals as (
+    {{ arrived_versions('privacy.consent_events') }}
+),
+
+-- personalization records dated before the refit instant that a later extract brought (their arrival is
+-- after it): the refit did not know them, so their person is rescored as after any consent change
+late_consent_events as (
+    select
+        consent_events.user_id,
+        consent_events.anonymous_id
+    from {{ ref('stg_privacy__consent_events') }} as consent_events
+    cross join refit
+    inner join consent_arrivals
+        on
+            consent_events.consent_event_id = consent_arrivals.record_id
+            and {{ extract_version_at('privacy.consent_events', 'consent_events') }} = consent_arrivals.version_at
+    where
+        consent_events.purpose = 'personalization'
+        and consent_events.occurred_at < refit.refit_at
+        and {{ known_at('consent_events.occurred_at', 'consent_arrivals.arrived_at') }} >= refit.refit_at
+),
+
+-- the login outranks the device, as in int_consent_intervals
+late_consent_persons as (
+    select coalesce(by_user.person_id, by_device.person_id) as person_id
+    from late_consent_events
+    left join identifiers as by_user
+        on
+            late_consent_events.user_id = by_user.identifier_value
+            and by_user.identifier_type = 'user_id'
+    left join identifiers as by_device
+        on
+            late_consent_events.anonymous_id = by_device.identifier_value
+            and by_device.identifier_type = 'anonymous_id'
 ),
 
 regrouped as (
@@ -70,6 +107,12 @@ reasons as (
     from consent_intervals
     cross join refit
     where consent_intervals.valid_from >= refit.refit_at
+    union all
+    select
+        person_id,
+        'consent_change' as change_reason
+    from late_consent_persons
+    where person_id is not null
     union all
     select
         person_id_today as person_id,
