@@ -2,8 +2,9 @@
 
 {#- A table, like the event streams' base models: the clean, history and quarantine views, their tests and the
     models reading them (about twenty readers) would otherwise each read the landed extract and de-duplicate
-    and validate it again (0.5-0.9 CPU s a reader at scale m, about 60 CPU s a run over the four largest
-    extracts). One rebuild per run instead, redacted for erasure as it is built (redact_erased_rows). -#}
+    and validate it again (0.5-0.9 CPU s a reader at scale m; orders and their lines stay ephemeral: an
+    order line is erased through its order). One rebuild per run instead, redacted for erasure as it is
+    built (redact_erased_rows). -#}
 
 with
 
