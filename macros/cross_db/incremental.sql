@@ -21,6 +21,27 @@
 {% endmacro %}
 
 
+{#- The statement that makes `relation`, a table the project keeps outside its nodes, hold exactly the rows
+    of `select_sql`, creating it when missing. DuckDB replaces the table in one statement. Spark creates it
+    empty (a Parquet table, the query's columns) when missing, here, and overwrites it. -#}
+{% macro replace_table_rows_sql(relation, select_sql) %}
+    {{- return(adapter.dispatch('replace_table_rows_sql', 'tailor')(relation, select_sql)) -}}
+{% endmacro %}
+
+{% macro default__replace_table_rows_sql(relation, select_sql) -%}
+    create or replace table {{ relation }} as {{ select_sql }}
+{%- endmacro %}
+
+{% macro spark__replace_table_rows_sql(relation, select_sql) -%}
+    {%- if execute -%}
+        {%- do run_query(
+            'create table if not exists ' ~ relation ~ ' using parquet as select * from (' ~ select_sql
+            ~ ') as replaced_rows where false') -%}
+    {%- endif -%}
+    insert overwrite table {{ relation }} select * from ({{ select_sql }}) as replaced_rows
+{%- endmacro %}
+
+
 {#- Deletes the rows of `relation` (named `alias` in `condition`, when given) for which `condition` holds.
     DuckDB renders the delete statement. Spark's Parquet tables have no delete: the rows to keep (every
     row except those where the condition is true; a null condition keeps the row, as a delete does) are

@@ -255,7 +255,8 @@
 {#- on-run-end hook, first: the tombstones this run computed join the store, then every stored relation
     built before them is erased with the store: the stored base tables are redacted
     (redact_erased_rows_sql), and the identity graph (rebuilt on the next run from staging, which then
-    holds none of the person's records) loses the erased identifiers' rows. -#}
+    holds none of the person's records) and the map int_events_identified stored (event_persons_applied)
+    lose the erased identifiers' rows. -#}
 {% macro sync_and_apply_erasure() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {#- the store is there: on-run-start created it (a table made by a hook is not in dbt's relation cache) -#}
@@ -279,6 +280,7 @@
     {%- set graph_rows = {
         'int_identity_edges': ["left_type || ':' || left_value", "right_type || ':' || right_value"],
         'int_identifiers_resolved': ["identifier_type || ':' || identifier_value"],
+        event_persons_store().identifier: ["identifier_type || ':' || identifier_value"],
     } -%}
     {#- delete_rows_where: a delete statement, or on Spark's Parquet tables a rewrite it runs itself -#}
     {%- for name, identifiers in graph_rows.items() -%}

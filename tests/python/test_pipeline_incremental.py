@@ -76,6 +76,7 @@ ERASED_RECORD_COLUMNS = {
     "base_privacy__consent_events": {"user_id": "'user_id'", "anonymous_id": "'anonymous_id'"},
     "int_identity_edges": {"left_value": "left_type", "right_value": "right_type"},
     "int_identifiers_resolved": {"identifier_value": "identifier_type"},
+    "event_persons_applied": {"identifier_value": "identifier_type"},
     "stg_commerce__orders": {"customer_id": "'user_id'", "email_hash": "'email_hash'"},
     "stg_crm__contacts": {"contact_id": "'crm_contact_id'", "email_hash": "'email_hash'"},
 }

@@ -8,6 +8,7 @@
         post_hook=[
             "{{ delete_erased_rows(identifier_columns={'user_id': 'user_id', 'anonymous_id': 'anonymous_id'}) }}",
             "{{ delete_redelivered_rows(identified_landing_partitions()) }}",
+            "{{ store_event_persons_applied() }}",
         ],
     )
 }}
@@ -17,29 +18,17 @@
     of them would redo the identity joins over every event.
     An incremental run identifies again only what can have changed: the events in the partitions
     int_events_unified re-read (the same lookback), and the stored events of a login or device whose person
-    in the identity map is no longer the one stored. Every stored row was identified with the map of the
-    last build, so that map can be read back from the stored rows: a login's person where it resolved the
-    event (resolved_via = 'user_id'), a device's person where the login did not. A device whose events all
-    resolved through their logins keeps those persons until one of the logins changes, which is caught.
+    in the identity map (event_persons_map) is not the one of the map the last build identified with. Every
+    stored row was identified with that map, which the last build stored (event_persons_applied, written
+    by the post-hook), so the two maps are compared instead of reading back every stored event; a login or
+    device in one map only changed too (it gained or lost its person). Without a stored map every event is
+    identified again.
     The post-hook drops the events int_events_unified's own post-hook erased, so the table equals a full
     refresh (proved by tests/python/test_pipeline_incremental.py). -#}
 
+{%- set stored_map = stored_event_persons() if is_incremental() else none %}
+
 with
-{%- if is_incremental() %}
-
-stored as {{ not_materialized() }} (
-    select
-        user_id,
-        anonymous_id,
-        person_id,
-        resolved_via,
-        dt
-    from {{ this }}
-),
-
--- a partition int_events_unified rebuilt for a re-delivery before the lookback moves the window back to it
-{{ reprocess_window_ctes(identified_landing_partitions(), stored='stored') }}
-{%- endif %}
 
 events as (
     select * from {{ ref('int_events_unified') }}
@@ -51,40 +40,27 @@ identifiers as (
 
 {{ event_persons_ctes() }}
 
-{%- if is_incremental() %}
+{%- if stored_map %}
 
--- the map the stored rows were identified with: each login with the person it resolved them to (null: it
--- did not resolve), each device with its person where the login did not decide
-stored_identifier_persons as (
-    select distinct
-        'user_id' as identifier_type,
-        user_id as identifier_value,
-        case when resolved_via = 'user_id' then person_id end as person_id
-    from stored
-    where user_id is not null
+-- a partition int_events_unified rebuilt for a re-delivery before the lookback moves the window back to it
+{{ reprocess_window_ctes(identified_landing_partitions()) }}
 
-    union all
-
-    select distinct
-        'anonymous_id' as identifier_type,
-        anonymous_id as identifier_value,
-        person_id
-    from stored
-    where
-        anonymous_id is not null
-        and resolved_via is distinct from 'user_id'
+-- the map the stored rows were identified with
+stored_event_persons as (
+    {{ stored_map }}
 ),
 
+-- each login or device whose person is not the one the stored rows were identified with
 changed_identifiers as (
     select
-        stored_identifier_persons.identifier_type,
-        stored_identifier_persons.identifier_value
-    from stored_identifier_persons
-    left join identifiers
+        coalesce(stored_event_persons.identifier_type, event_persons.identifier_type) as identifier_type,
+        coalesce(stored_event_persons.identifier_value, event_persons.identifier_value) as identifier_value
+    from stored_event_persons
+    full outer join event_persons
         on
-            stored_identifier_persons.identifier_type = identifiers.identifier_type
-            and stored_identifier_persons.identifier_value = identifiers.identifier_value
-    where stored_identifier_persons.person_id is distinct from identifiers.person_id
+            stored_event_persons.identifier_type = event_persons.identifier_type
+            and stored_event_persons.identifier_value = event_persons.identifier_value
+    where stored_event_persons.person_id is distinct from event_persons.person_id
 ),
 
 events_to_identify as (
