@@ -254,9 +254,10 @@
 
 {#- on-run-end hook, first: the tombstones this run computed join the store, then every stored relation
     built before them is erased with the store: the stored base tables are redacted
-    (redact_erased_rows_sql), and the identity graph (rebuilt on the next run from staging, which then
+    (redact_erased_rows_sql), the identity graph (rebuilt on the next run from staging, which then
     holds none of the person's records) and the map int_events_identified stored (event_persons_applied)
-    lose the erased identifiers' rows. -#}
+    lose the erased identifiers' rows, and when the run added tombstones, the snapshot arrival store loses
+    the records that left staging (forget_unlisted_extract_records_sql). -#}
 {% macro sync_and_apply_erasure() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {#- the store is there: on-run-start created it (a table made by a hook is not in dbt's relation cache) -#}
@@ -264,8 +265,12 @@
     {%- set tombstones = adapter.get_relation(target_database(), target.schema, 'int_erasure_tombstones') -%}
     {#- the store first, in its own query: every statement below reads it (on Spark some run as they are
         built) -#}
+    {%- set added = none -%}
     {%- if tombstones is not none -%}
         {%- set columns = 'tombstone_id, identifier_type, identifier_value, person_id, request_id, requested_at' -%}
+        {%- set added = run_query(
+            'select count(*) from ' ~ tombstones ~ ' where tombstone_id not in (select tombstone_id from '
+            ~ store ~ ')').columns[0].values()[0] -%}
         {%- do run_query(
             'insert into ' ~ store ~ ' (' ~ columns ~ ') select ' ~ columns ~ ' from ' ~ tombstones
             ~ ' where tombstone_id not in (select tombstone_id from ' ~ store ~ ')') -%}
@@ -293,6 +298,13 @@
             {%- do statements.append(delete_rows_where(relation, conditions | join(' or '))) -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- the arrival store keeps record keys of the snapshot extracts (a CRM contact's is an identifier): after
+        the redaction above, the records the run's new tombstones erased have left staging, and leave the store
+        now, not on the next build -#}
+    {%- set arrivals = adapter.get_relation(target_database(), target.schema, 'int_extract_versions_arrived') -%}
+    {%- if added and arrivals is not none and arrivals.is_table -%}
+        {%- do statements.append(forget_unlisted_extract_records_sql(arrivals)) -%}
+    {%- endif -%}
     {#- one statement a query: a hook's text runs as one prepared statement -#}
     {%- set statements = statements | reject('equalto', '') | list -%}
     {%- for statement in statements -%}

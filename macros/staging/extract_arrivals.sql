@@ -43,8 +43,9 @@
 
 
 {#- Every clean version of every snapshot extract in the staging models, once: extract_name, record_id,
-    version_at (a union, so duplicates go). -#}
-{% macro extract_versions() -%}
+    version_at (a union, so duplicates go). `built`: read the staging views of the target schema by name, for
+    a run-end hook (which cannot ref a model). -#}
+{% macro extract_versions(built=false) -%}
     {%- for extract, spec in snapshot_extracts().items() -%}
         {%- set outer_loop = loop -%}
         {%- for model in spec['models'] %}
@@ -52,7 +53,8 @@
         '{{ extract }}' as extract_name,
         cast(versions.{{ spec['key'] }} as string) as record_id,
         cast({{ extract_version_at(extract, 'versions') }} as timestamp) as version_at
-    from {{ ref(model) }} as versions
+    from {{ api.Relation.create(database=target_database(), schema=target.schema, identifier=model)
+        if built else ref(model) }} as versions
     where versions.{{ spec['key'] }} is not null
             {%- if not (outer_loop.last and loop.last) %}
     union
@@ -90,4 +92,18 @@
     from {{ ref('int_extract_versions_arrived') }}
     where extract_name = '{{ extract }}'
     group by record_id
+{%- endmacro %}
+
+
+{#- The statement that makes `relation` (the stored int_extract_versions_arrived) forget the records that left
+    staging: the store's own rule (a record no extract version lists any more leaves it), for the run's end.
+    On the build that first sees an erasure request, staging still held the person's records when the store was
+    built; once sync_and_apply_erasure has put the run's tombstones in the tombstone store and redacted the
+    stored base tables, staging leaves them out (is_erased_record), and this deletes their versions on the same
+    build, as the next build (or a full refresh at the same date) would. delete_rows_where: a delete statement,
+    or on Spark a rewrite it runs itself. -#}
+{% macro forget_unlisted_extract_records_sql(relation) -%}
+    {{- return(delete_rows_where(relation, 'not exists (select 1 from (' ~ extract_versions(built=true) ~ ') as listed'
+        ~ ' where listed.extract_name = stored.extract_name and listed.record_id = stored.record_id)',
+        alias='stored')) -}}
 {%- endmacro %}

@@ -80,6 +80,25 @@ ERASED_RECORD_COLUMNS = {
     "stg_commerce__orders": {"customer_id": "'user_id'", "email_hash": "'email_hash'"},
     "stg_crm__contacts": {"contact_id": "'crm_contact_id'", "email_hash": "'email_hash'"},
 }
+# the snapshot extracts whose records carry identifiers (int_extract_versions_arrived's extract names): the clean
+# staging model, the record key and the identifier columns with their type
+EXTRACT_RECORD_COLUMNS = {
+    "commerce.orders": ("stg_commerce__orders", "order_id", ERASED_RECORD_COLUMNS["stg_commerce__orders"]),
+    "crm.contacts": ("stg_crm__contacts", "contact_id", ERASED_RECORD_COLUMNS["stg_crm__contacts"]),
+    "privacy.consent_events": (
+        "stg_privacy__consent_events", "consent_event_id", ERASED_RECORD_COLUMNS["base_privacy__consent_events"]
+    ),
+    "support.tickets": ("stg_support__tickets", "ticket_id", {"email_hash": "'email_hash'"}),
+    "experiments.assignments": ("stg_experiments__assignments", "assignment_id", {"unit_id": "unit_type"}),
+}
+# the persons known by one login, with it (an erasure request or a consent record by it names them whole)
+ONE_LOGIN_PERSONS = """
+    select person_id, min(identifier_value) as user_id
+    from main.int_identifiers_retained
+    where identifier_type = 'user_id'
+    group by person_id
+    having count(*) = 1
+"""
 # where an erased person's id is kept on purpose: the erasure ledger itself
 ERASURE_LEDGER = frozenset({"int_erasure_tombstones", "int_persons_erased", "erasure_tombstones_applied"})
 
@@ -297,14 +316,8 @@ def _trained_person(db: Path, other_than: str) -> tuple[str, str]:
     erasure request by it erases them whole): (person_id, user_id)."""
     return _one(
         db,
-        """
-        with logins as (
-            select person_id, min(identifier_value) as user_id
-            from main.int_identifiers_retained
-            where identifier_type = 'user_id'
-            group by person_id
-            having count(*) = 1
-        )
+        f"""
+        with logins as ({ONE_LOGIN_PERSONS})
         select factors.person_id, logins.user_id
         from main.int_recommendation_factors_fitted as factors
         inner join logins using (person_id)
@@ -448,13 +461,7 @@ def _land_late_snapshot_records(
     with duckdb.connect(str(db), read_only=True) as con:
         persons = con.execute(
             f"""
-            with logins as (
-                select person_id, min(identifier_value) as user_id
-                from main.int_identifiers_retained
-                where identifier_type = 'user_id'
-                group by person_id
-                having count(*) = 1
-            )
+            with logins as ({ONE_LOGIN_PERSONS})
             select logins.person_id, logins.user_id
             from main.int_recommendation_factors_fitted as factors
             inner join logins using (person_id)
@@ -1062,22 +1069,65 @@ def test_the_person_erased_on_a_daily_run_appears_nowhere(scenario: Scenario) ->
         assert not found, f"{warehouse.name}: the erased person is still in {found}"
 
 
+def _erased_person_records(db: Path, tombstone_ids: list[str]) -> set[tuple[str, str]]:
+    """(extract_name, record_id) of the snapshot extracts' clean records in `db` that carry one of
+    `tombstone_ids` (an identifier as `type:value`)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        set_session_salt(con, SALT)
+        found: set[tuple[str, str]] = set()
+        for extract, (model, key, columns) in EXTRACT_RECORD_COLUMNS.items():
+            carried = " or ".join(f"list_contains($ids, {kind} || ':' || {column})" for column, kind in columns.items())
+            query = f"select '{extract}', cast({key} as varchar) from main.{model} where {carried}"
+            found |= set(con.execute(query, {"ids": tombstone_ids}).fetchall())
+    return found
+
+
 def test_the_arrival_store_forgets_an_erased_persons_records(scenario: Scenario) -> None:
-    """int_extract_versions_arrived keeps record keys of the snapshot extracts: the erased person's orders
-    and consent events (held on the refit day) leave it with the records themselves."""
-    records_sql = """
-        select 'commerce.orders', order_id from main.int_orders_identified where person_id = ?
-        union all
-        select 'privacy.consent_events', consent_event_id from main.base_privacy__consent_events where user_id = ?
-    """
-    erased_records = set(_rows(scenario.refit_day, records_sql, [scenario.erased_person, scenario.erased_user]))
-    assert erased_records
-    for warehouse in (scenario.refit_day, scenario.incremental, scenario.full_refresh):
+    """int_extract_versions_arrived keeps record keys of the snapshot extracts (a CRM contact's key is an
+    identifier): the erased person's records of every extract (held on the refit day) leave it on the build
+    that first sees the erasure request, although staging still held them while that build ran, and stay out."""
+    [(tombstone_ids,)] = _rows(
+        scenario.erasure_day,
+        "select list(tombstone_id order by tombstone_id) from main.int_erasure_tombstones where person_id = ?",
+        [scenario.erased_person],
+    )
+    erased_records = _erased_person_records(scenario.refit_day, tombstone_ids)
+    # a contact (whose key is itself an identifier), consent events and assignments in this scenario
+    assert {"crm.contacts", "privacy.consent_events"} <= {extract for extract, _ in erased_records}, erased_records
+    for warehouse in (scenario.refit_day, scenario.erasure_day, scenario.incremental, scenario.full_refresh):
         stored = set(_rows(warehouse, "select extract_name, record_id from main.int_extract_versions_arrived"))
         if warehouse == scenario.refit_day:
             assert erased_records <= stored
         else:
-            assert not erased_records & stored
+            assert not erased_records & stored, f"{warehouse.name}: {sorted(erased_records & stored)}"
+
+
+def test_the_lines_of_erased_orders_are_quarantined_as_erased(scenario: Scenario) -> None:
+    """An order line carries no identifier: it is erased through its order (the privacy scans cannot see a
+    line that stayed clean). Every landed line of an order quarantined as `erased` is in the order items'
+    quarantine as `erased` too, and none is clean, in the daily builds and the full refresh alike."""
+    items = scenario.landing / "commerce" / "order_items" / "order_items.parquet"
+    for warehouse in (scenario.erasure_day, scenario.incremental, scenario.full_refresh):
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            set_session_salt(con, SALT)
+            con.execute(
+                f"""create temp table erased_lines as
+                    select distinct order_item_id from read_parquet('{items}')
+                    where order_id in (
+                        select order_id from main.stg_commerce__orders_quarantine where quarantine_reason = 'erased'
+                    )"""
+            )
+            [(lines,)] = con.execute("select count(*) from erased_lines").fetchall()
+            [(clean,)] = con.execute(
+                "select count(*) from main.stg_commerce__order_items where order_item_id in (from erased_lines)"
+            ).fetchall()
+            reasons = con.execute(
+                "select quarantine_reason, count(distinct order_item_id) from main.stg_commerce__order_items_quarantine"
+                " where order_item_id in (from erased_lines) group by all"
+            ).fetchall()
+        assert lines > 0, f"{warehouse.name}: no erased order has lines: the check would prove nothing"
+        assert clean == 0, f"{warehouse.name}: {clean} lines of erased orders stay clean"
+        assert reasons == [("erased", lines)], f"{warehouse.name}: {reasons} of {lines} lines"
 
 
 def test_tombstones_outlive_the_records_they_erased(scenario: Scenario) -> None:
@@ -1197,6 +1247,22 @@ def test_fold_in_day_keeps_the_refit_and_rescores_only_changed_persons(scenario:
     assert kept_rows_differing == 0
 
 
+def _fit_kept(con: duckdb.DuckDBPyConnection) -> tuple[bool, int]:
+    """Whether the refit fingerprint of `today` (an attached warehouse) is `refit_day`'s, and how many item
+    factor rows (with their fit id) differ between the two, both ways."""
+    [(same_fingerprint,)] = con.execute(
+        """select today.input_fingerprint = refit_day.input_fingerprint
+           from today.main.int_recommendation_refit_fingerprinted as today
+           cross join refit_day.main.int_recommendation_refit_fingerprinted as refit_day"""
+    ).fetchall()
+    fit_sql = "select item_id, factors, fit_id from {}.main.int_recommendation_factors_fitted where item_id is not null"
+    factors_differing = sum(
+        con.execute(f"select count(*) from ({fit_sql.format(a)} except {fit_sql.format(b)})").fetchall()[0][0]
+        for a, b in (("today", "refit_day"), ("refit_day", "today"))
+    )
+    return same_fingerprint, factors_differing
+
+
 def test_a_late_login_of_earlier_activity_keeps_the_fit(scenario: Scenario) -> None:
     """The fold-in day's late event happened before the refit instant and links two trained persons for the
     first time. Its identity edge is first seen before the instant but first known after it, so the map as
@@ -1228,18 +1294,7 @@ def test_a_late_login_of_earlier_activity_keeps_the_fit(scenario: Scenario) -> N
                where person_id = ? and is_consented""",
             [login.device_person],
         ).fetchall()
-        [(same_fingerprint,)] = con.execute(
-            """select today.input_fingerprint = refit_day.input_fingerprint
-               from today.main.int_recommendation_refit_fingerprinted as today
-               cross join refit_day.main.int_recommendation_refit_fingerprinted as refit_day"""
-        ).fetchall()
-        fit_sql = (
-            "select item_id, factors, fit_id from {}.main.int_recommendation_factors_fitted where item_id is not null"
-        )
-        factors_differing = sum(
-            con.execute(f"select count(*) from ({fit_sql.format(a)} except {fit_sql.format(b)})").fetchall()[0][0]
-            for a, b in (("today", "refit_day"), ("refit_day", "today"))
-        )
+        same_fingerprint, factors_differing = _fit_kept(con)
         [(reasons,)] = con.execute(
             "select change_reasons from today.main.int_recommendation_persons_changed where person_id = ?",
             [login.user_person],
@@ -1275,18 +1330,7 @@ def test_late_snapshot_records_of_earlier_times_keep_the_fit(scenario: Scenario)
                where interaction_id = ?""",
             [refit_at, refit_at, late.order_item_id],
         ).fetchall()
-        [(same_fingerprint,)] = con.execute(
-            """select today.input_fingerprint = refit_day.input_fingerprint
-               from today.main.int_recommendation_refit_fingerprinted as today
-               cross join refit_day.main.int_recommendation_refit_fingerprinted as refit_day"""
-        ).fetchall()
-        fit_sql = (
-            "select item_id, factors, fit_id from {}.main.int_recommendation_factors_fitted where item_id is not null"
-        )
-        factors_differing = sum(
-            con.execute(f"select count(*) from ({fit_sql.format(a)} except {fit_sql.format(b)})").fetchall()[0][0]
-            for a, b in (("today", "refit_day"), ("refit_day", "today"))
-        )
+        same_fingerprint, factors_differing = _fit_kept(con)
         reasons = dict(con.execute(
             "select person_id, change_reasons from today.main.int_recommendation_persons_changed"
             " where person_id in (?, ?)",

@@ -13,8 +13,9 @@
     from its own time: nothing earlier was known); a version first seen by a later build arrived at that
     build's as-of instant. Each build writes every extract's rows again: the versions in the clean staging
     models, and the stored versions of records still there that today's extract no longer holds (a snapshot
-    keeps a record's latest version only). A record that left them (an erased person's) leaves the store on
-    the same build. full_refresh=false: a --full-refresh keeps what was learnt when (drop the table to reset),
+    keeps a record's latest version only). A record that left them leaves the store; an erased person's leave
+    it on the build that first sees the request, by the run-end erasure hook (sync_and_apply_erasure: staging
+    still held them while this model ran). full_refresh=false: a --full-refresh keeps what was learnt when (drop the table to reset),
     so it reads the same arrivals as the daily builds. -#}
 -- depends_on: {{ ref('int_as_of_resolved') }}
 with

@@ -36,6 +36,8 @@ identifiers_at_refit as (
     select * from {{ ref('int_identifiers_resolved_at_refit') }}
 ),
 
+{{ event_persons_ctes() }}
+
 consent_arrivals as (
     {{ arrived_versions('privacy.consent_events') }}
 ),
@@ -58,18 +60,11 @@ late_consent_events as (
         and {{ known_at('consent_events.occurred_at', 'consent_arrivals.arrived_at') }} >= refit.refit_at
 ),
 
--- the login outranks the device, as in int_consent_intervals
+-- a consent record's person as an event's: the login outranks the device (event_person_id)
 late_consent_persons as (
-    select coalesce(by_user.person_id, by_device.person_id) as person_id
+    select {{ event_person_id() }} as person_id
     from late_consent_events
-    left join identifiers as by_user
-        on
-            late_consent_events.user_id = by_user.identifier_value
-            and by_user.identifier_type = 'user_id'
-    left join identifiers as by_device
-        on
-            late_consent_events.anonymous_id = by_device.identifier_value
-            and by_device.identifier_type = 'anonymous_id'
+    {{ event_persons_joins('late_consent_events') }}
 ),
 
 regrouped as (
