@@ -196,6 +196,14 @@ def test_load_timings_reads_a_target_folder(tmp_path: Path) -> None:
     assert load_timings(tmp_path)[2].language == "python"
 
 
+def test_load_timings_of_a_cut_short_artifact_are_empty(tmp_path: Path) -> None:
+    """A run_results.json cut short (the disk filled as dbt wrote it) costs the per-node tables, not the
+    build's measurements."""
+    text = json.dumps(RUN_RESULTS)
+    (tmp_path / "run_results.json").write_text(text[: len(text) // 2])
+    assert load_timings(tmp_path) == []
+
+
 def test_summarize_samples_finds_the_peak_and_the_load() -> None:
     samples = [Sample(0.0, 100, 1, 2.0), Sample(0.2, 300, 2, 4.0), Sample(0.4, 200, 3, 3.0)]
     summary = summarize_samples(samples)

@@ -105,13 +105,19 @@ def parse_run_results(run_results: Mapping[str, Any], manifest: Mapping[str, Any
 
 
 def load_timings(target_path: Path) -> list[NodeTiming]:
-    """Timings of the last dbt command that wrote into `target_path` (empty when it wrote none)."""
+    """Timings of the last dbt command that wrote into `target_path`; empty when it wrote none, or when the
+    artifact cannot be read (dbt killed, or the disk full, while writing it), so that the build's wall time,
+    CPU time and memory, measured from outside, are still reported."""
     results_file = target_path / "run_results.json"
     if not results_file.exists():
         return []
+    try:
+        run_results = json.loads(results_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return []
     manifest_file = target_path / "manifest.json"
     manifest = json.loads(manifest_file.read_text()) if manifest_file.exists() else None
-    return parse_run_results(json.loads(results_file.read_text()), manifest)
+    return parse_run_results(run_results, manifest)
 
 
 def top_models(timings: Iterable[NodeTiming], n: int = 15, resource_type: str = "model") -> list[NodeTiming]:
