@@ -268,12 +268,10 @@
     {%- set added = none -%}
     {%- if tombstones is not none -%}
         {%- set columns = 'tombstone_id, identifier_type, identifier_value, person_id, request_id, requested_at' -%}
-        {%- set added = run_query(
-            'select count(*) from ' ~ tombstones ~ ' where tombstone_id not in (select tombstone_id from '
-            ~ store ~ ')').columns[0].values()[0] -%}
-        {%- do run_query(
-            'insert into ' ~ store ~ ' (' ~ columns ~ ') select ' ~ columns ~ ' from ' ~ tombstones
-            ~ ' where tombstone_id not in (select tombstone_id from ' ~ store ~ ')') -%}
+        {%- set new_tombstones = ' from ' ~ tombstones
+            ~ ' where tombstone_id not in (select tombstone_id from ' ~ store ~ ')' -%}
+        {%- set added = run_query('select count(*)' ~ new_tombstones).columns[0].values()[0] -%}
+        {%- do run_query('insert into ' ~ store ~ ' (' ~ columns ~ ') select ' ~ columns ~ new_tombstones) -%}
     {%- endif -%}
     {%- set statements = [] -%}
     {%- for base_model in erasure_records() if erasure_records(base_model)['identifiers'] -%}

@@ -1,10 +1,7 @@
 {{ config(materialized='table') }}
 
-{#- A table, like the event streams' base models: the clean, history and quarantine views, their tests and the
-    models reading them (about twenty readers) would otherwise each read the landed extract and de-duplicate
-    and validate it again (0.5-0.9 CPU s a reader at scale m; orders and their lines stay ephemeral: an
-    order line is erased through its order). One rebuild per run instead, redacted for erasure as it is
-    built (redact_erased_rows). -#}
+{#- A table for the reason base_crm__contacts gives: its clean, history and quarantine views and their readers
+    would otherwise each read and validate the landed extract again. -#}
 
 with
 
